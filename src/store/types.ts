@@ -1,0 +1,167 @@
+// The one storage contract. SQLite implements it now, PostgreSQL later; both must pass
+// the conformance suite in src/store/conformance.ts.
+//
+// Every data access goes through a RuntimeStore obtained from Store.scope(runtimeId):
+// there is no query that can forget the runtime scope.
+
+import type { CommandRecord, CommandType, JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../runtime/types.js';
+
+/** A run as persisted: the checkpoint plus the columns the store maintains for it. */
+export interface StoredRun {
+  run: RunState;
+  /** Incremented on every write; updates must name the version they read (optimistic concurrency). */
+  version: number;
+  /** Number of ledger records of this run (= last seq). */
+  ledger_len: number;
+  lease_owner: string | null;
+  lease_epoch: number;
+}
+
+export interface RunListQuery {
+  status?: RunStatus;
+  workflow_id?: string;
+  session_id?: string;
+  parent_run_id?: string;
+  root_only?: boolean;
+  /** Only runs updated strictly before this instant (paging cursor, ISO). */
+  before_updated_at?: string;
+  limit?: number;
+}
+
+export interface LedgerPage {
+  items: StepRecord[];
+  next_after: number;
+}
+
+export interface NewCommand {
+  command_id: string;
+  run_id: string;
+  type: CommandType;
+  payload: JsonObject;
+  ts: string;
+  client_id: string | null;
+}
+
+export type SubmitResult =
+  | { accepted: true; duplicate: false; seq: number }
+  | { accepted: false; duplicate: true; seq: number }
+  /** Same command_id was used before with a different run_id/type/payload. */
+  | { accepted: false; duplicate: false; conflict: true; seq: number };
+
+export interface Claim {
+  run_id: string;
+  lease_epoch: number;
+}
+
+/** Thrown by updateRun when the stored version differs from the expected one. */
+export class VersionConflict extends Error {
+  constructor(readonly runId: string) {
+    super(`Run '${runId}' was modified concurrently`);
+    this.name = 'VersionConflict';
+  }
+}
+
+/** Thrown by updateRun when a fenced write names a lease the caller no longer holds. */
+export class LeaseLost extends Error {
+  constructor(readonly runId: string) {
+    super(`Lease on run '${runId}' was lost`);
+    this.name = 'LeaseLost';
+  }
+}
+
+export interface Fence {
+  owner: string;
+  epoch: number;
+}
+
+/**
+ * Operations available inside one atomic transaction. Nothing is visible to other
+ * readers until the transaction commits; if the callback throws, nothing is written.
+ * Callbacks must not await outside I/O (LLM calls, sleeps): only these methods.
+ */
+export interface StoreTx {
+  getRun(runId: string): Promise<StoredRun | null>;
+  insertRun(run: RunState): Promise<void>;
+  /**
+   * Write a new checkpoint. Throws VersionConflict if the stored version is not
+   * `expectedVersion`; with `fence`, throws LeaseLost unless the lease owner/epoch match.
+   * `releaseLease` clears the lease in the same write. Returns the new version.
+   */
+  updateRun(run: RunState, expectedVersion: number, opts?: { fence?: Fence; releaseLease?: boolean }): Promise<number>;
+  /** Append records to a run's ledger, assigning seq ledger_len+1…; returns the last seq. */
+  appendLedger(runId: string, records: StepRecord[]): Promise<number>;
+  /** First `completed` ledger record of the run carrying this idempotency key. */
+  findCompletedRecord(runId: string, idempotencyKey: string): Promise<StepRecord | null>;
+  /** Last `waiting` record of the run whose result.wait.wait_key equals waitKey. */
+  findWaitingRecord(runId: string, waitKey: string): Promise<StepRecord | null>;
+  /** Waiting, non-terminal runs with the given wait reason and one of the keys. */
+  findWaitingRuns(reason: WaitReason, waitKeys: string[], limit: number): Promise<StoredRun[]>;
+  /** Direct children of a run, oldest first. */
+  listChildren(parentRunId: string): Promise<StoredRun[]>;
+  /** Record the outcome of a command (exactly once: throws if it is no longer pending). */
+  settleCommand(seq: number, state: 'applied' | 'rejected', reason: string | null, appliedAt: string): Promise<void>;
+}
+
+export interface RuntimeStore {
+  readonly runtimeId: string;
+  /** Run `fn` atomically. Concurrent transactions may be committed together (group commit). */
+  tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  getRun(runId: string): Promise<StoredRun | null>;
+  listRuns(q: RunListQuery): Promise<StoredRun[]>;
+  readLedger(runId: string, after: number, limit: number): Promise<LedgerPage>;
+
+  submitCommand(c: NewCommand): Promise<SubmitResult>;
+  getCommand(commandId: string): Promise<CommandRecord | null>;
+  /** Pending commands in seq order. */
+  pendingCommands(limit: number): Promise<CommandRecord[]>;
+
+  /**
+   * Lease up to `limit` runnable runs to `owner` for `leaseMs`: running and not paused, or
+   * waiting on a timer that is due at `nowMs` (paused runs are never runnable).
+   * Expired leases are taken over; each claim increments lease_epoch.
+   */
+  claimRunnable(owner: string, leaseMs: number, limit: number, nowMs: number): Promise<Claim[]>;
+  renewLease(runId: string, fence: Fence, leaseMs: number, nowMs: number): Promise<boolean>;
+  releaseLease(runId: string, fence: Fence): Promise<void>;
+  /** Earliest instant (ms) at which a currently-unrunnable run becomes runnable (timer), or null. */
+  nextWakeAt(): Promise<number | null>;
+
+  artifacts: ArtifactStore;
+}
+
+export interface ArtifactMetadata {
+  artifact_id: string;
+  blob_id: string;
+  content_type: string;
+  size_bytes: number;
+  created_at: string;
+  run_id: string | null;
+  tags: Record<string, string>;
+  metadata: JsonObject;
+}
+
+export interface ArtifactStore {
+  /** Store bytes (content-addressed blob + metadata row). Idempotent for the same id. */
+  put(content: Uint8Array, o: { content_type?: string; run_id?: string | null; tags?: Record<string, string>; metadata?: JsonObject; artifact_id?: string }): Promise<ArtifactMetadata>;
+  get(artifactId: string): Promise<{ metadata: ArtifactMetadata; content: Buffer } | null>;
+  getMetadata(artifactId: string): Promise<ArtifactMetadata | null>;
+  listByRun(runId: string): Promise<ArtifactMetadata[]>;
+}
+
+/** Change signals a store emits after commits (in-process; PostgreSQL adds LISTEN/NOTIFY). */
+export interface StoreEvents {
+  /** Ledger of `runId` grew to `lastSeq` records. */
+  ledger: (runtimeId: string, runId: string, lastSeq: number) => void;
+  /** A run became (possibly) runnable or a timer changed: runners should look. */
+  runnable: (runtimeId: string) => void;
+  /** A command was submitted. */
+  command: (runtimeId: string) => void;
+}
+
+export interface Store {
+  scope(runtimeId: string): RuntimeStore;
+  /** Subscribe to post-commit change signals; returns an unsubscribe function. */
+  on<K extends keyof StoreEvents>(event: K, fn: StoreEvents[K]): () => void;
+  close(): Promise<void>;
+}
