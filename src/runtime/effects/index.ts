@@ -1,0 +1,41 @@
+// The default effect handler table. Effects that need an outside provider (LLM, tools,
+// media, memory) fail with a clear error until a provider is configured.
+
+import type { EffectHandler, EffectHandlers } from './types.js';
+import { answerUser, askUser, waitEvent, waitUntil } from './waits.js';
+import { emitEvent } from './emit-event.js';
+import { startSubworkflow } from './subworkflow.js';
+
+const PROVIDER_EFFECTS: Record<string, string> = {
+  llm_call: 'LLM',
+  tool_calls: 'tool executor',
+  model_residency: 'model runtime',
+  memory_kg_assert: 'knowledge-graph memory',
+  memory_kg_query: 'knowledge-graph memory',
+  memory_kg_resolve: 'knowledge-graph memory',
+};
+
+function unavailable(what: string): EffectHandler {
+  return {
+    mode: 'external',
+    async run(call) {
+      return { status: 'failed', error: `No ${what} provider configured: cannot execute ${call.effect.type} (node '${call.node_id}')` };
+    },
+  };
+}
+
+export function defaultEffectHandlers(overrides: Record<string, EffectHandler> = {}): EffectHandlers {
+  const table = new Map<string, EffectHandler>([
+    ['ask_user', askUser],
+    ['answer_user', answerUser],
+    ['wait_event', waitEvent],
+    ['wait_until', waitUntil],
+    ['emit_event', emitEvent],
+    ['start_subworkflow', startSubworkflow],
+  ]);
+  for (const [type, what] of Object.entries(PROVIDER_EFFECTS)) table.set(type, unavailable(what));
+  for (const [type, h] of Object.entries(overrides)) table.set(type, h);
+  return table;
+}
+
+export type { EffectHandler, EffectHandlers, EffectCall, KernelServices } from './types.js';

@@ -1,0 +1,191 @@
+// The runner: applies inbox commands in seq order, claims runnable runs with leases and
+// ticks them. It wakes on store signals (commits in this process), on the earliest due
+// timer (millisecond precision), and on a slow poll that covers other processes sharing
+// the store. Several runners on one store never double-execute a step: claims are leases
+// with epoch fencing and every commit is fenced.
+
+import { randomUUID } from 'node:crypto';
+import type { RuntimeStore, Store } from '../store/types.js';
+import { RunTicker, type TickDeps } from './tick.js';
+import { applyCommand } from './commands.js';
+
+export interface RunnerOptions {
+  /** Max runs ticked concurrently by this runner. */
+  concurrency?: number;
+  leaseMs?: number;
+  /** Fallback poll for changes made by other processes. */
+  pollMs?: number;
+  commandBatch?: number;
+  owner?: string;
+  log?: (msg: string) => void;
+}
+
+export class Runner {
+  readonly owner: string;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly commandBatch: number;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private running = false;
+  private stopping = false;
+  private cycleQueued = false;
+  private cycleActive = false;
+  private cycleAgain = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = Infinity;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly scoped: RuntimeStore,
+    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'store' | 'leaseMs'>,
+    private readonly opts: RunnerOptions = {},
+  ) {
+    this.owner = opts.owner ?? `runner-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.concurrency = opts.concurrency ?? 64;
+    this.pollMs = opts.pollMs ?? 1000;
+    this.commandBatch = opts.commandBatch ?? 200;
+  }
+
+  private get leaseMs(): number {
+    return this.opts.leaseMs ?? 30_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const mine = (runtimeId: string) => runtimeId === this.scoped.runtimeId;
+    this.unsubscribe.push(this.store.on('runnable', (rt) => mine(rt) && this.kick()));
+    this.unsubscribe.push(this.store.on('command', (rt) => mine(rt) && this.kick()));
+    this.pollTimer = setInterval(() => this.kick(), this.pollMs);
+    this.pollTimer.unref();
+    this.kick();
+  }
+
+  /** Stop claiming, let in-flight ticks finish their current step, release leases. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    while (this.cycleActive || this.inflight.size > 0) {
+      await Promise.allSettled([...this.inflight.values()]);
+      if (this.cycleActive) await new Promise((r) => setTimeout(r, 5));
+    }
+    this.running = false;
+    this.stopping = false;
+  }
+
+  /** Resolves once no command is pending, nothing is runnable now and no tick is in flight (tests, benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.inflight.size === 0 && !this.cycleActive && !this.cycleQueued) {
+        const [cmds, next] = await Promise.all([this.scoped.pendingCommands(1), this.scoped.nextWakeAt()]);
+        if (cmds.length === 0 && (next === null || next > Date.now()) && this.inflight.size === 0 && !this.cycleActive) return;
+        this.kick();
+      }
+      await new Promise<void>((r) => {
+        this.idleWaiters.push(r);
+        setTimeout(r, 20).unref();
+      });
+    }
+  }
+
+  /** Request a cycle soon; bursts of signals collapse into one cycle. */
+  kick(): void {
+    if (!this.running || this.stopping) return;
+    if (this.cycleActive) {
+      this.cycleAgain = true;
+      return;
+    }
+    if (this.cycleQueued) return;
+    this.cycleQueued = true;
+    setImmediate(() => {
+      this.cycleQueued = false;
+      void this.cycle();
+    });
+  }
+
+  private async cycle(): Promise<void> {
+    this.cycleActive = true;
+    try {
+      do {
+        this.cycleAgain = false;
+        await this.applyCommands();
+        await this.claimAndTick();
+      } while (this.cycleAgain && !this.stopping);
+      await this.armWakeTimer();
+    } catch (e) {
+      this.log(`runner cycle failed: ${(e as Error).stack ?? e}`);
+    } finally {
+      this.cycleActive = false;
+    }
+    if (this.inflight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async applyCommands(): Promise<void> {
+    for (;;) {
+      const batch = await this.scoped.pendingCommands(this.commandBatch);
+      for (const cmd of batch) {
+        if (this.stopping) return;
+        try {
+          await this.scoped.tx((tx) => applyCommand(tx, cmd));
+        } catch (e) {
+          // A command that crashes its own application must not block the inbox.
+          this.log(`command ${cmd.seq} (${cmd.type}) failed: ${(e as Error).message}`);
+          await this.scoped
+            .tx((tx) => tx.settleCommand(cmd.seq, 'rejected', `Internal error: ${(e as Error).message}`, new Date().toISOString()))
+            .catch(() => undefined);
+        }
+      }
+      if (batch.length < this.commandBatch) return;
+    }
+  }
+
+  private async claimAndTick(): Promise<void> {
+    const free = this.concurrency - this.inflight.size;
+    if (free <= 0 || this.stopping) return;
+    const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, Date.now());
+    for (const c of claims) {
+      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping }, c.run_id, {
+        owner: this.owner,
+        epoch: c.lease_epoch,
+      });
+      const p = ticker
+        .tick()
+        .catch((e) => this.log(`tick of run ${c.run_id} failed: ${(e as Error).stack ?? e}`))
+        .finally(() => {
+          this.inflight.delete(c.run_id);
+          this.kick();
+          if (this.inflight.size === 0 && !this.cycleActive) for (const w of this.idleWaiters.splice(0)) w();
+        });
+      this.inflight.set(c.run_id, p);
+    }
+  }
+
+  /** Sleep until the earliest timer instead of scanning on an interval. */
+  private async armWakeTimer(): Promise<void> {
+    const next = await this.scoped.nextWakeAt();
+    if (next === null || this.stopping) return;
+    const now = Date.now();
+    if (next <= now) {
+      if (this.inflight.size === 0) this.kick();
+      return;
+    }
+    if (this.wakeTimer && next >= this.wakeAt) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = next;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+      this.kick();
+    }, next - now);
+  }
+
+  private log(msg: string): void {
+    (this.opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
+  }
+}

@@ -1,0 +1,139 @@
+// The runtime facade for one runtime scope: start runs, submit commands, read and watch
+// ledgers, and (optionally) drive runs with an embedded runner. No HTTP in here.
+
+import { randomUUID } from 'node:crypto';
+import type { StepContext, WorkflowSource } from '../flow/types.js';
+import type { RuntimeStore, Store, SubmitResult } from '../store/types.js';
+import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
+import { newRunState } from './new-run.js';
+import { LedgerWatcher, type LedgerConsumer, type LedgerSubscription } from './ledger-watch.js';
+import { DEFAULT_INLINE_LIMIT, Offloader } from './offload.js';
+import { Runner, type RunnerOptions } from './runner.js';
+import { COMMAND_TYPES, type CommandRecord, type CommandType, type JsonObject, type RunState } from './types.js';
+import { isPlainObject } from '../util/json.js';
+import { nowIso } from '../util/time.js';
+
+export interface RuntimeOptions {
+  store: Store;
+  runtimeId?: string;
+  workflows: WorkflowSource;
+  /** Effect handlers replacing or adding to the defaults (e.g. an LLM provider). */
+  effects?: Record<string, EffectHandler>;
+  /** Runner settings, or false for an API-only process (split mode). */
+  runner?: RunnerOptions | false;
+  maxStepsPerTick?: number;
+  inlineLimitBytes?: number;
+  stepContext?: StepContext;
+  defaults?: { provider?: string; model?: string };
+  /** Fallback poll for ledger appends made by other processes. */
+  ledgerPollMs?: number;
+}
+
+/** A client mistake: the HTTP layer maps it to 400/404 with {"detail": message}. */
+export class RuntimeInputError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'not_found' = 'invalid',
+  ) {
+    super(message);
+    this.name = 'RuntimeInputError';
+  }
+}
+
+export interface StartRunInput {
+  workflow_id: string;
+  input_data?: JsonObject;
+  session_id?: string | null;
+}
+
+export interface CommandInput {
+  command_id?: string | null;
+  run_id: string;
+  type: string;
+  payload?: JsonObject;
+  ts?: string | null;
+  client_id?: string | null;
+}
+
+const systemClock: StepContext = { nowMs: () => Date.now(), random: () => Math.random() };
+
+export class Runtime {
+  readonly store: RuntimeStore;
+  readonly runner: Runner | null;
+  private readonly watcher: LedgerWatcher;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.store = o.store.scope(o.runtimeId ?? 'default');
+    this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
+    this.runner =
+      o.runner === false
+        ? null
+        : new Runner(
+            o.store,
+            this.store,
+            {
+              workflows: o.workflows,
+              effects: defaultEffectHandlers(o.effects),
+              offloader: new Offloader(this.store.artifacts, o.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT),
+              stepContext: o.stepContext ?? systemClock,
+              maxSteps: o.maxStepsPerTick ?? 100,
+            },
+            o.runner,
+          );
+  }
+
+  start(): this {
+    this.runner?.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop();
+    this.watcher.close();
+  }
+
+  /** Create a run; the runner picks it up. Nothing is written to the ledger at start (spec §1.4). */
+  async startRun(input: StartRunInput): Promise<RunState> {
+    const workflow = this.o.workflows.getWorkflow(input.workflow_id);
+    if (!workflow) throw new RuntimeInputError(`Workflow '${input.workflow_id}' not found`, 'not_found');
+    if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw new RuntimeInputError('input_data must be an object');
+    const run = newRunState({ workflow, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
+    await this.store.tx((tx) => tx.insertRun(run));
+    return run;
+  }
+
+  async getRun(runId: string): Promise<RunState | null> {
+    return (await this.store.getRun(runId))?.run ?? null;
+  }
+
+  readLedger(runId: string, after = 0, limit = 200) {
+    return this.store.readLedger(runId, after, limit);
+  }
+
+  /** Replay from `after`, then follow live appends (push), until the subscription is closed. */
+  watchLedger(runId: string, after: number, consumer: LedgerConsumer, onError?: (e: unknown) => void): LedgerSubscription {
+    return this.watcher.watch(runId, after, consumer, onError);
+  }
+
+  /** Durable, idempotent append to the command inbox. Applied asynchronously by the runner. */
+  async submitCommand(c: CommandInput): Promise<SubmitResult> {
+    const type = typeof c.type === 'string' ? c.type.trim() : '';
+    if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw new RuntimeInputError(`type must be one of ${COMMAND_TYPES.join('|')}`);
+    const runId = typeof c.run_id === 'string' ? c.run_id.trim() : '';
+    if (!runId) throw new RuntimeInputError('run_id must be non-empty');
+    if (c.payload !== undefined && c.payload !== null && !isPlainObject(c.payload)) throw new RuntimeInputError('payload must be an object');
+    const commandId = typeof c.command_id === 'string' && c.command_id.trim() ? c.command_id.trim() : randomUUID();
+    return this.store.submitCommand({
+      command_id: commandId,
+      run_id: runId,
+      type: type as CommandType,
+      payload: c.payload ?? {},
+      ts: c.ts || nowIso(),
+      client_id: c.client_id ?? null,
+    });
+  }
+
+  getCommand(commandId: string): Promise<CommandRecord | null> {
+    return this.store.getCommand(commandId);
+  }
+}

@@ -1,0 +1,280 @@
+// Advancing one leased run (spec runtime-visualflow §3.2). Node handlers decide; this module
+// performs effects and commits each step atomically: checkpoint + the records it produced +
+// the runs it touched. Pure transitions write no records and are committed with the next
+// effect or at the end of the tick (re-running them after a crash is harmless).
+
+import type { CompiledWorkflow, StepContext, WorkflowSource } from '../flow/types.js';
+import { LeaseLost, VersionConflict, type Fence, type RuntimeStore, type StoreTx, type StoredRun } from '../store/types.js';
+import type { EffectCall, EffectHandler, EffectHandlers } from './effects/types.js';
+import { finishedRecord, completionRecord, startedRecord, tickExceptionRecord } from './records.js';
+import { idempotencyKey } from './idempotency.js';
+import { appendNodeTrace } from './node-traces.js';
+import { isPaused } from './control.js';
+import { saveRun } from './transitions.js';
+import type { Offloader } from './offload.js';
+import { isTerminal, type EffectOutcome, type RunState, type StepPlan, type StepRecord } from './types.js';
+import { setByPath } from '../flow/py.js';
+import { cloneJson, isPlainObject } from '../util/json.js';
+import { parseIsoMs } from '../util/time.js';
+
+export interface TickDeps {
+  store: RuntimeStore;
+  workflows: WorkflowSource;
+  effects: EffectHandlers;
+  offloader: Offloader;
+  stepContext: StepContext;
+  maxSteps: number;
+  leaseMs: number;
+  /** Asked between steps: true when the runner is shutting down. */
+  stopping: () => boolean;
+}
+
+type StepResult = 'continue' | 'stop' | 'reload';
+
+const noHandler = (type: string): EffectHandler => ({
+  mode: 'inline',
+  run: () => ({ status: 'failed', error: `No effect handler registered for ${type}` }),
+});
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name || 'Error'}: ${e.message}`;
+  return `Error: ${String(e)}`;
+}
+
+function notePrevious(run: RunState, plan: StepPlan): void {
+  const t = isPlainObject(run.vars._temp) ? run.vars._temp : (run.vars._temp = {});
+  t.prev_node_id = plan.node_id;
+  t.prev_next_node = plan.next_node ?? null;
+}
+
+/** Ticks one run while holding its lease. Create one per claim. */
+export class RunTicker {
+  private sr!: StoredRun;
+  private run!: RunState;
+  private released = false;
+
+  constructor(
+    private readonly deps: TickDeps,
+    private readonly runId: string,
+    private readonly fence: Fence,
+  ) {}
+
+  async tick(): Promise<void> {
+    try {
+      await this.loop();
+    } catch (e) {
+      if (!(e instanceof LeaseLost)) throw e;
+      this.released = true; // someone else owns the run now
+    } finally {
+      if (!this.released) await this.deps.store.releaseLease(this.runId, this.fence);
+    }
+  }
+
+  private async loop(): Promise<void> {
+    if (!(await this.reload())) return;
+    let steps = 0;
+    for (;;) {
+      const run = this.run;
+      if (isTerminal(run.status) || isPaused(run)) return;
+      if (run.status === 'waiting') {
+        if (!this.unblockDueTimer()) return;
+      }
+      if (steps >= this.deps.maxSteps || this.deps.stopping()) {
+        await this.checkpoint();
+        return;
+      }
+      steps += 1;
+      const r = await this.step();
+      if (r === 'stop') return;
+      if (r === 'reload' && !(await this.reload())) return;
+    }
+  }
+
+  private async reload(): Promise<boolean> {
+    const sr = await this.deps.store.getRun(this.runId);
+    if (!sr || sr.lease_owner !== this.fence.owner || sr.lease_epoch !== this.fence.epoch) {
+      this.released = true;
+      return false;
+    }
+    this.sr = sr;
+    this.run = cloneJson(sr.run);
+    return true;
+  }
+
+  /** A timer wait that is due unblocks without a resume record (spec §3.2). */
+  private unblockDueTimer(): boolean {
+    const w = this.run.waiting;
+    if (!w || w.reason !== 'until' || !w.until) return false;
+    if (this.deps.stepContext.nowMs() < parseIsoMs(w.until)) return false;
+    this.run.status = 'running';
+    this.run.waiting = null;
+    if (w.resume_to_node) this.run.current_node = w.resume_to_node;
+    return true;
+  }
+
+  private workflow(): CompiledWorkflow | undefined {
+    return this.deps.workflows.getWorkflow(this.run.workflow_id);
+  }
+
+  private async step(): Promise<StepResult> {
+    const run = this.run;
+    const wf = this.workflow();
+    if (!wf) return this.failTick(`WorkflowNotFound: Workflow '${run.workflow_id}' is not loaded`);
+    let plan: StepPlan;
+    try {
+      plan = wf.step(run, this.deps.stepContext);
+    } catch (e) {
+      return this.failTick(describeError(e));
+    }
+    if (plan.complete_output !== undefined && plan.complete_output !== null) {
+      run.status = 'completed';
+      run.output = plan.complete_output;
+      const rec = await this.deps.offloader.offload(completionRecord(run, plan.node_id, { completed: true, output: run.output }));
+      return this.commit([rec]);
+    }
+    if (!plan.effect) {
+      if (!plan.next_node) return this.failTick(`RuntimeError: Node '${plan.node_id}' returned no effect and no next_node`);
+      notePrevious(run, plan);
+      run.current_node = plan.next_node;
+      return 'continue';
+    }
+    return this.effectStep(plan);
+  }
+
+  private async effectStep(plan: StepPlan): Promise<StepResult> {
+    const effect = plan.effect!;
+    const key = idempotencyKey(this.run.run_id, plan.node_id, effect);
+    const handler = this.deps.effects.get(effect.type) ?? noHandler(effect.type);
+    const call: EffectCall = {
+      run: this.run,
+      node_id: plan.node_id,
+      effect,
+      default_next: plan.next_node ?? null,
+      idempotency_key: key,
+      now_ms: this.deps.stepContext.nowMs(),
+    };
+    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key));
+    if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
+
+    const t0 = Date.now();
+    // Inline handlers are pure: run them before the transaction so their records can be offloaded.
+    const inlineOutcome = handler.mode === 'inline' ? await handler.run(call) : null;
+    const inlineFinished = inlineOutcome ? await this.deps.offloader.offload(finishedRecord(started, this.run, inlineOutcome)) : null;
+    return this.commit([], async (tx) => {
+      const prior = await tx.findCompletedRecord(this.run.run_id, key);
+      if (prior) {
+        this.applyOutcome(plan, { status: 'completed', result: prior.result }, key, true, 0);
+        return [];
+      }
+      const outcome = inlineOutcome ?? (await (handler as Extract<EffectHandler, { mode: 'transactional' }>).run(call, { tx, workflows: this.deps.workflows }));
+      const finished = inlineFinished ?? finishedRecord(started, this.run, outcome);
+      this.applyOutcome(plan, outcome, key, false, Date.now() - t0);
+      return [started, finished];
+    });
+  }
+
+  /** Outside-world effects: the started record commits first; the result commits with the next checkpoint. */
+  private async externalEffect(
+    plan: StepPlan,
+    call: EffectCall,
+    handler: Extract<EffectHandler, { mode: 'external' }>,
+    started: StepRecord,
+  ): Promise<StepResult> {
+    let reused = false;
+    const first = await this.commit([], async (tx) => {
+      const prior = await tx.findCompletedRecord(this.run.run_id, call.idempotency_key);
+      if (!prior) return [started];
+      reused = true;
+      this.applyOutcome(plan, { status: 'completed', result: prior.result }, call.idempotency_key, true, 0);
+      return [];
+    });
+    if (first !== 'continue' || reused) return first;
+
+    const t0 = Date.now();
+    const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
+    const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome));
+    const r = await this.commit([], async () => {
+      this.applyOutcome(plan, outcome, call.idempotency_key, false, Date.now() - t0);
+      return [finished];
+    });
+    if (r === 'reload') {
+      // The run changed under us (e.g. paused): keep the effect's result so it is reused, not re-run.
+      await this.deps.store.tx((tx) => tx.appendLedger(this.runId, [finished]));
+    }
+    return r;
+  }
+
+  private async withLeaseRenewal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    const every = Math.max(50, Math.floor(this.deps.leaseMs / 3));
+    const timer = setInterval(() => {
+      const now = this.deps.stepContext.nowMs();
+      this.deps.store.renewLease(this.runId, this.fence, this.deps.leaseMs, now).then(
+        (ok) => ok || ac.abort(new LeaseLost(this.runId)),
+        () => undefined,
+      );
+    }, every);
+    try {
+      return await fn(ac.signal);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Fold an effect outcome into the working copy (spec §3.2, after executeWithRetry). */
+  private applyOutcome(plan: StepPlan, outcome: EffectOutcome, key: string, reused: boolean, durationMs: number): void {
+    const run = this.run;
+    const effect = plan.effect!;
+    appendNodeTrace(run, plan.node_id, effect, key, outcome, reused, durationMs);
+    if (outcome.status === 'failed') {
+      run.status = 'failed';
+      run.error = outcome.error;
+    } else if (outcome.status === 'waiting') {
+      notePrevious(run, plan);
+      run.status = 'waiting';
+      run.waiting = outcome.wait;
+    } else {
+      if (effect.result_key && outcome.result !== null && outcome.result !== undefined) setByPath(run.vars, effect.result_key, outcome.result);
+      if (!plan.next_node) {
+        run.status = 'completed';
+        run.output = { success: true, result: outcome.result };
+      } else {
+        notePrevious(run, plan);
+        run.current_node = plan.next_node;
+      }
+    }
+  }
+
+  private async failTick(error: string): Promise<StepResult> {
+    this.run.status = 'failed';
+    this.run.error = error;
+    return this.commit([tickExceptionRecord(this.run, error)]);
+  }
+
+  /** Persist pending pure transitions and hand the run back. */
+  private async checkpoint(): Promise<void> {
+    await this.commit([], undefined, true);
+  }
+
+  /**
+   * Commit the working copy plus records in one transaction (fenced by our lease). `inTx`
+   * runs inside the transaction and returns more records. The lease is released in the same
+   * write once the run stops being runnable by us.
+   */
+  private async commit(records: StepRecord[], inTx?: (tx: StoreTx) => Promise<StepRecord[]>, release = false): Promise<StepResult> {
+    try {
+      const result = await this.deps.store.tx(async (tx) => {
+        const all = inTx ? [...records, ...(await inTx(tx))] : [...records];
+        const stopHere = release || this.run.status !== 'running' || this.deps.stopping();
+        const version = await saveRun(tx, this.sr, this.run, all, { fence: this.fence, releaseLease: stopHere });
+        return { version, stopHere };
+      });
+      this.sr = { ...this.sr, version: result.version, run: { ...this.run } };
+      if (result.stopHere) this.released = true;
+      return result.stopHere ? 'stop' : 'continue';
+    } catch (e) {
+      if (e instanceof VersionConflict) return 'reload';
+      throw e;
+    }
+  }
+}
