@@ -1,0 +1,121 @@
+// Media nodes (spec §5.13): an `llm_call` with an `output` request built from MEDIA_SPECS.
+
+import type { JsonObject, StepPlan } from '../../runtime/types.js';
+import { isPlainObject } from '../../util/json.js';
+import { pyFloat, pyInt, pyStr } from '../py.js';
+import { coerceBool, nonBlank } from './effect.js';
+import { inputOrConfig } from './events.js';
+import type { ExecNode } from './graph.js';
+import { llmEffectPlan } from './llm.js';
+import { MEDIA_SPECS, type MediaField, type MediaFieldKind } from './media-specs.js';
+import type { StepScope } from './scope.js';
+
+const attempt = <T>(fn: () => T): T | undefined => {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+};
+
+const toInt = (v: any): number | undefined => (typeof v === 'boolean' ? undefined : attempt(() => pyInt(pyFloat(v))));
+const toFloat = (v: any): number | undefined => {
+  const f = typeof v === 'boolean' ? undefined : attempt(() => pyFloat(v));
+  return f === undefined || Number.isNaN(f) ? undefined : f;
+};
+const parseJson = (text: string): any => attempt(() => JSON.parse(text));
+
+function seedList(v: any): number[] | undefined {
+  let parsed = v;
+  if (typeof v === 'string') parsed = v.trim() ? parseJson(v) ?? v.split(',').map((p) => p.trim()) : undefined;
+  if (!Array.isArray(parsed)) return undefined;
+  const seeds = parsed.map(toInt);
+  return seeds.length && seeds.every((x) => x !== undefined) ? (seeds as number[]) : undefined;
+}
+
+function loraList(v: any): JsonObject[] | undefined {
+  let parsed = typeof v === 'string' ? parseJson(v) : v;
+  if (isPlainObject(parsed)) parsed = [parsed];
+  if (!Array.isArray(parsed)) return undefined;
+  const out = parsed.filter((x) => isPlainObject(x) && Object.keys(x).length);
+  return out.length ? out : undefined;
+}
+
+function resolution(v: any): number | string | undefined {
+  if (typeof v === 'string' && v.trim().toLowerCase().endsWith('x')) {
+    const scale = toFloat(v.trim().slice(0, -1));
+    return scale !== undefined && scale > 0 ? v.trim() : undefined;
+  }
+  const n = toInt(v);
+  return n !== undefined && n > 0 ? n : undefined;
+}
+
+const COERCE: Record<MediaFieldKind, (v: any) => any> = {
+  str: (v) => nonBlank(v) || undefined,
+  int: toInt,
+  float: toFloat,
+  bool: coerceBool,
+  count: (v) => {
+    const n = toInt(v);
+    return n !== undefined && n >= 1 ? n : undefined;
+  },
+  seeds: seedList,
+  lora: loraList,
+  object: (v) => (isPlainObject(v) && Object.keys(v).length ? { ...v } : undefined),
+  structured: (v) => ((isPlainObject(v) && Object.keys(v).length) || (Array.isArray(v) && v.length) ? v : undefined),
+  resolution,
+};
+
+/** A media reference as an `llm_call` media item (spec §5.13 string rules). */
+function imageItem(value: any, role: string): JsonObject | null {
+  if (isPlainObject(value)) {
+    const item: JsonObject = { type: 'image', ...value };
+    if (!('role' in item || 'purpose' in item || 'kind' in item)) item.role = role;
+    return item;
+  }
+  const ref = nonBlank(value);
+  if (!ref) return null;
+  if (/^data:/i.test(ref) || /^https?:\/\//.test(ref)) return { type: 'image', role, url: ref };
+  if (ref.startsWith('/') || ref.startsWith('~')) return { type: 'image', role, file_path: ref };
+  return { type: 'image', role, $artifact: ref };
+}
+
+const SOURCE_IMAGE_KEYS = ['image_artifact', 'source_image', 'sourceImage', 'input_image', 'inputImage', 'image', 'artifact', 'file_path', 'filePath', 'source'];
+const MASK_KEYS = ['mask_artifact', 'mask_image', 'maskImage', 'image_mask', 'mask'];
+
+function mediaItems(kind: 'image' | 'image+mask' | 'audio', pick: (keys: string[]) => any): any[] {
+  if (kind === 'audio') {
+    const audio = pick(['audio_artifact', 'artifact', 'audio']);
+    const item = typeof audio === 'string' && audio.trim() && !/^[/~]/.test(audio) ? { $artifact: audio.trim(), type: 'audio' } : audio;
+    return item ? [item] : [];
+  }
+  const items = [imageItem(pick(SOURCE_IMAGE_KEYS), 'source')];
+  if (kind === 'image+mask') items.push(imageItem(pick(MASK_KEYS), 'mask'));
+  return items.filter((x) => x !== null);
+}
+
+export function mediaStep(n: ExecNode, s: StepScope): StepPlan {
+  const spec = MEDIA_SPECS[n.type];
+  const inputs = s.resolveInputs(n);
+  const cfg = n.data.effectConfig ?? {};
+  const pick = (keys: string[]) => inputOrConfig(inputs, cfg, keys);
+  if (n.type === 'generate_music' && nonBlank(pick(['music_backend', 'musicBackend', 'backend_music']))) {
+    throw new Error('generate_music uses `music_provider` as the backend selector; `music_backend` is not supported.');
+  }
+  const output: JsonObject = { modality: spec.modality, task: spec.task };
+  if (spec.format) output.format = nonBlank(pyStr(pick(['format', 'response_format']) ?? spec.format)).toLowerCase() || spec.format;
+  for (const field of spec.fields as MediaField[]) {
+    const raw = pick([field.key, ...(field.aliases ?? [])]);
+    const value = raw === undefined ? undefined : COERCE[field.kind](raw);
+    if (value !== undefined) output[field.key] = value;
+  }
+  const provider = nonBlank(pick(spec.providerKeys));
+  const model = nonBlank(pick(spec.modelKeys));
+  if (provider) output.provider = provider;
+  if (model) output.model = model;
+  const prompt = spec.task === 'transcription' ? output.prompt || 'Transcribe this audio.' : pyStr(pick(spec.promptKeys) ?? '');
+  const pending: JsonObject & { type: string } = { type: 'llm_call', prompt, system_prompt: '', tools: [], params: {} };
+  if (spec.media) pending.media = mediaItems(spec.media, pick);
+  pending.output = output;
+  return llmEffectPlan(n, s, pending);
+}
