@@ -1,0 +1,283 @@
+// Reading a `.flow` bundle (spec core-api §2.1, runtime-visualflow §4.1.1): a zip archive or
+// an unpacked directory → validated manifest, raw VisualFlow documents and assets.
+// Bundles are untrusted uploads: everything is read into memory under hard limits and
+// nothing is ever written to disk.
+
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { isPlainObject } from '../util/json.js';
+import { BundleError, isSafeRelPath, parseManifest, type Manifest } from './manifest.js';
+import type { VisualFlow } from './types.js';
+
+export { BundleError } from './manifest.js';
+
+export interface BundleLimits {
+  /** Largest `.flow` file accepted, in (compressed) bytes. */
+  maxArchiveBytes: number;
+  /** Most entries (files and directories) in an archive or directory. */
+  maxEntries: number;
+  /** Largest single file once uncompressed. */
+  maxEntryBytes: number;
+  /** Largest sum of all uncompressed files. */
+  maxTotalBytes: number;
+  /** Largest uncompressed:compressed ratio of an entry bigger than 64 KiB (zip-bomb guard). */
+  maxCompressionRatio: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_BUNDLE_LIMITS: Readonly<BundleLimits> = Object.freeze({
+  maxArchiveBytes: 32 * MiB,
+  maxEntries: 2000,
+  maxEntryBytes: 16 * MiB,
+  maxTotalBytes: 64 * MiB,
+  maxCompressionRatio: 100,
+});
+
+/** Small entries may legitimately compress very well (e.g. whitespace-heavy JSON). */
+const RATIO_FLOOR_BYTES = 64 * 1024;
+
+export interface BundleContents {
+  manifest: Manifest;
+  /** flow_id → VisualFlow document exactly as stored (not namespaced). */
+  flows: Record<string, VisualFlow>;
+  /** asset name (manifest.assets) → bytes. */
+  assets: Record<string, Buffer>;
+}
+
+/** Random access to the files of a bundle, by safe relative path. */
+interface BundleFiles {
+  has(path: string): boolean;
+  read(path: string): Promise<Buffer>;
+}
+
+/** Read a bundle from zip bytes, a `.flow` file path or an unpacked bundle directory. */
+export async function readBundle(source: Buffer | string, limits: Partial<BundleLimits> = {}): Promise<BundleContents> {
+  const lim = { ...DEFAULT_BUNDLE_LIMITS, ...limits };
+  if (Buffer.isBuffer(source)) return readZipBundle(source, lim);
+  const info = await stat(source).catch((err: Error) => {
+    throw new BundleError(`Cannot open bundle '${source}': ${err.message}`);
+  });
+  if (info.isDirectory()) return assemble(await directoryFiles(source, lim));
+  if (info.size > lim.maxArchiveBytes) throw tooLargeArchive(info.size, lim);
+  return readZipBundle(await readFile(source), lim);
+}
+
+async function readZipBundle(zipBytes: Buffer, lim: BundleLimits): Promise<BundleContents> {
+  if (zipBytes.length > lim.maxArchiveBytes) throw tooLargeArchive(zipBytes.length, lim);
+  const zip = await openZip(zipBytes);
+  try {
+    return await assemble(await zipFiles(zip, lim));
+  } finally {
+    zip.close();
+  }
+}
+
+const tooLargeArchive = (size: number, lim: BundleLimits): BundleError =>
+  new BundleError(`Bundle archive is too large: ${size} bytes (limit ${lim.maxArchiveBytes})`);
+
+// ---------------------------------------------------------------------------------------
+// Zip archives
+
+function openZip(zipBytes: Buffer): Promise<ZipFile> {
+  // decodeStrings:false → raw name bytes: we validate names ourselves (yauzl would silently
+  // turn '\' into '/'); validateEntrySizes:false → our own size guard below reports clearly.
+  const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false };
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(zipBytes, options, (err, zip) => {
+      if (err) reject(new BundleError(`Not a valid .flow bundle (zip) archive: ${err.message}`));
+      else resolve(zip);
+    });
+  });
+}
+
+function nextEntry(zip: ZipFile): Promise<Entry | null> {
+  return new Promise((resolve, reject) => {
+    const settle = (fn: () => void) => {
+      zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
+      fn();
+    };
+    const onEntry = (entry: Entry) => settle(() => resolve(entry));
+    const onEnd = () => settle(() => resolve(null));
+    const onError = (err: Error) => settle(() => reject(new BundleError(`Corrupt bundle archive: ${err.message}`)));
+    zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
+    zip.readEntry();
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** Check every entry header (names, types, declared sizes) before anything is inflated. */
+async function zipFiles(zip: ZipFile, lim: BundleLimits): Promise<BundleFiles> {
+  if (zip.entryCount > lim.maxEntries) {
+    throw new BundleError(`Bundle archive has too many entries: ${zip.entryCount} (limit ${lim.maxEntries})`);
+  }
+  const seen = new Set<string>();
+  const files = new Map<string, Entry>();
+  let declaredTotal = 0;
+  for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+    const { path, isDir } = entryPath(entry);
+    if (seen.has(path)) throw new BundleError(`Bundle archive has a duplicate entry '${path}'`);
+    seen.add(path);
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+      throw new BundleError(`Bundle archive entry '${path}' is a symbolic link; links are not allowed`);
+    }
+    if (isDir) continue;
+    if (entry.isEncrypted()) throw new BundleError(`Bundle archive entry '${path}' is encrypted; encrypted bundles are not supported`);
+    const size = entry.uncompressedSize;
+    if (size > lim.maxEntryBytes) {
+      throw new BundleError(`Bundle archive entry '${path}' is too large: ${size} bytes uncompressed (limit ${lim.maxEntryBytes})`);
+    }
+    if (size > RATIO_FLOOR_BYTES && size > entry.compressedSize * lim.maxCompressionRatio) {
+      throw new BundleError(
+        `Bundle archive entry '${path}' expands ${Math.round(size / Math.max(entry.compressedSize, 1))}x ` +
+          `(limit ${lim.maxCompressionRatio}x); refusing a possible zip bomb`,
+      );
+    }
+    declaredTotal += size;
+    if (declaredTotal > lim.maxTotalBytes) {
+      throw new BundleError(`Bundle archive is too large once uncompressed: over ${lim.maxTotalBytes} bytes`);
+    }
+    files.set(path, entry);
+  }
+  return {
+    has: (path) => files.has(path),
+    read: async (path) => {
+      const entry = files.get(path)!;
+      const label = `Bundle archive entry '${path}'`;
+      const stream = await openEntry(zip, entry, label);
+      // Headers can lie, so the inflater is stopped the moment it produces more than the
+      // declared size. yauzl feeds it exactly compressedSize input bytes, so the real size and
+      // ratio can never exceed the declared ones that passed the limits above.
+      const data = await collect(stream, entry.uncompressedSize, label, 'inflates beyond its declared size (corrupt or malicious archive)');
+      if (data.length !== entry.uncompressedSize || crc32(data) !== entry.crc32) {
+        throw new BundleError(`${label} is corrupt (size or checksum mismatch)`);
+      }
+      return data;
+    },
+  };
+}
+
+function entryPath(entry: Entry): { path: string; isDir: boolean } {
+  let name: string;
+  try {
+    name = utf8.decode(entry.fileName as unknown as Buffer); // a Buffer with decodeStrings:false
+  } catch {
+    throw new BundleError('Bundle archive has an entry name that is not valid UTF-8');
+  }
+  const isDir = name.endsWith('/');
+  const path = isDir ? name.slice(0, -1) : name;
+  if (!isSafeRelPath(path)) {
+    throw new BundleError(
+      `Bundle archive has an unsafe entry path ${JSON.stringify(name)}: ` +
+        "absolute paths, drive letters, backslashes and '.'/'..' segments are not allowed",
+    );
+  }
+  return { path, isDir };
+}
+
+function openEntry(zip: ZipFile, entry: Entry, label: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) reject(new BundleError(`${label} could not be read: ${err.message}`));
+      else resolve(stream);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Unpacked directories
+
+async function directoryFiles(root: string, lim: BundleLimits): Promise<BundleFiles> {
+  const files = new Map<string, { abs: string; size: number }>();
+  let entries = 0;
+  let total = 0;
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const d of await readdir(dir, { withFileTypes: true })) {
+      const path = prefix + d.name;
+      const abs = join(dir, d.name);
+      if (++entries > lim.maxEntries) throw new BundleError(`Bundle directory has too many entries (limit ${lim.maxEntries})`);
+      if (!isSafeRelPath(path)) throw new BundleError(`Bundle directory has an unsafe file name ${JSON.stringify(path)}`);
+      if (d.isSymbolicLink()) throw new BundleError(`Bundle directory entry '${path}' is a symbolic link; links are not allowed`);
+      if (d.isDirectory()) {
+        await walk(abs, `${path}/`);
+        continue;
+      }
+      if (!d.isFile()) throw new BundleError(`Bundle directory entry '${path}' is not a regular file`);
+      const { size } = await stat(abs);
+      if (size > lim.maxEntryBytes) throw new BundleError(`Bundle file '${path}' is too large: ${size} bytes (limit ${lim.maxEntryBytes})`);
+      total += size;
+      if (total > lim.maxTotalBytes) throw new BundleError(`Bundle directory is too large: over ${lim.maxTotalBytes} bytes`);
+      files.set(path, { abs, size });
+    }
+  };
+  await walk(root, '');
+  return {
+    has: (path) => files.has(path),
+    read: async (path) => {
+      const { abs, size } = files.get(path)!;
+      return collect(createReadStream(abs, { end: size }), size, `Bundle file '${path}'`, 'changed while it was being read');
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared
+
+/** Read a stream fully, failing (and destroying it) as soon as it yields more than `cap` bytes. */
+async function collect(stream: Readable, cap: number, label: string, overflowReason: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += (chunk as Buffer).length;
+      if (size > cap) throw new BundleError(`${label} ${overflowReason}`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof BundleError) throw err;
+    throw new BundleError(`${label} could not be read: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+async function assemble(files: BundleFiles): Promise<BundleContents> {
+  if (!files.has('manifest.json')) throw new BundleError('manifest.json is missing: a .flow bundle needs manifest.json at its root');
+  const manifest = parseManifest(parseJson(await files.read('manifest.json'), 'manifest.json'));
+  const flows: [string, VisualFlow][] = [];
+  for (const [flowId, path] of Object.entries(manifest.flows)) {
+    flows.push([flowId, asVisualFlow(parseJson(await readListed(files, path, `flows['${flowId}']`), path), path)]);
+  }
+  const assets: [string, Buffer][] = [];
+  for (const [name, path] of Object.entries(manifest.assets)) {
+    assets.push([name, await readListed(files, path, `assets['${name}']`)]);
+  }
+  // fromEntries: ids come from the upload; a '__proto__' key must stay a plain own property.
+  return { manifest, flows: Object.fromEntries(flows), assets: Object.fromEntries(assets) };
+}
+
+async function readListed(files: BundleFiles, path: string, field: string): Promise<Buffer> {
+  if (!files.has(path)) throw new BundleError(`manifest.${field} points to '${path}', which is not in the bundle`);
+  return files.read(path);
+}
+
+function parseJson(bytes: Buffer, path: string): unknown {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (err) {
+    throw new BundleError(`${path} is not valid UTF-8 JSON: ${(err as Error).message}`);
+  }
+}
+
+function asVisualFlow(raw: unknown, path: string): VisualFlow {
+  if (!isPlainObject(raw) || !Array.isArray(raw.nodes) || !Array.isArray(raw.edges)) {
+    throw new BundleError(`${path} is not a VisualFlow document: expected an object with 'nodes' and 'edges' arrays`);
+  }
+  return raw as VisualFlow;
+}
