@@ -1,0 +1,73 @@
+// Environment → one typed, validated Config (spec core-api §8.3). Only what is implemented is
+// read; names and defaults follow the reference gateway.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  dataDir: string;
+  flowsDir: string;
+  dbPath?: string;
+  runner: boolean;
+  /** Fallback poll (ms) for changes made by other processes sharing the store. */
+  pollMs: number;
+  commandBatchLimit: number;
+  tickMaxSteps: number;
+  /** Runs ticked concurrently by one runner. */
+  tickWorkers: number;
+  inlineLimitBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Bundles shipped with the package, used when ABSTRACTGATEWAY_FLOWS_DIR is unset. */
+export const SHIPPED_BUNDLES_DIR = fileURLToPath(new URL('../../../bundles/', import.meta.url));
+
+type Env = Record<string, string | undefined>;
+
+function first(env: Env, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = env[n]?.trim();
+    if (v) return v;
+  }
+  return undefined;
+}
+
+export function parseBool(value: string | undefined, dflt: boolean, name = 'value'): boolean {
+  if (value === undefined || value.trim() === '') return dflt;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be a boolean (1/0, true/false, yes/no, on/off), got '${value}'`);
+}
+
+function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
+  const raw = env[name]?.trim();
+  if (!raw) return dflt;
+  const n = Number(raw);
+  const ok = Number.isFinite(n) && (opts.allowZero ? n >= 0 : n > 0) && (!opts.integer || Number.isInteger(n));
+  if (!ok) throw new ConfigError(`${name} must be a ${opts.integer ? 'positive integer' : 'positive number'}, got '${raw}'`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
+  const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
+  const dbPath = first(env, 'ABSTRACTGATEWAY_DB_PATH');
+  const backend = first(env, 'ABSTRACTGATEWAY_STORE_BACKEND');
+  if (backend && backend.toLowerCase() !== 'sqlite') {
+    throw new ConfigError(`ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite; the JSON file backend of the reference is replaced by SQLite)`);
+  }
+  const config: Config = {
+    dataDir,
+    flowsDir,
+    dbPath: dbPath ? resolve(dbPath) : undefined,
+    runner: parseBool(first(env, 'ABSTRACTGATEWAY_RUNNER', 'ABSTRACTFLOW_GATEWAY_RUNNER'), true, 'ABSTRACTGATEWAY_RUNNER'),
+    pollMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_POLL_S', 0.25) * 1000),
+    commandBatchLimit: positiveNumber(env, 'ABSTRACTGATEWAY_COMMAND_BATCH_LIMIT', 200, { integer: true }),
+    tickMaxSteps: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_MAX_STEPS', 100, { integer: true }),
+    tickWorkers: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_WORKERS', 64, { integer: true }),
+    inlineLimitBytes: positiveNumber(env, 'ABSTRACTRUNTIME_MAX_INLINE_BYTES', 262_144, { integer: true, allowZero: true }),
+  };
+  return { ...config, ...overrides };
+}
