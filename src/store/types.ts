@@ -124,7 +124,12 @@ export interface RuntimeStore {
   claimRunnable(owner: string, leaseMs: number, limit: number, nowMs: number): Promise<Claim[]>;
   renewLease(runId: string, fence: Fence, leaseMs: number, nowMs: number): Promise<boolean>;
   releaseLease(runId: string, fence: Fence): Promise<void>;
-  /** Earliest instant (ms) at which a currently-unrunnable run becomes runnable (timer), or null. */
+  /**
+   * Earliest instant (ms) at which claimRunnable could return a run: a runnable run's due time
+   * (0 = now, or its timer) when its lease is free, else the later of that and its lease expiry
+   * (so a crashed runner's runs are taken over on time). May lie in the past; null if nothing
+   * is runnable.
+   */
   nextWakeAt(): Promise<number | null>;
 
   artifacts: ArtifactStore;

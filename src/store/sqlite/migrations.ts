@@ -1,0 +1,123 @@
+// Versioned schema. Append new steps at the end; never edit a step that has shipped.
+// Every table carries runtime_id and every query filters on it (see ../types.ts).
+
+import type { Db } from './connection.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, ledger, commands, artifacts',
+    sql: `
+      CREATE TABLE runs (
+        runtime_id       TEXT NOT NULL,
+        run_id           TEXT NOT NULL,
+        workflow_id      TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        wait_reason      TEXT,
+        wait_key         TEXT,
+        wait_until_ms    INTEGER,
+        paused           INTEGER NOT NULL,
+        parent_run_id    TEXT,
+        session_id       TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        updated_at_ms    INTEGER NOT NULL,  -- parsed updated_at: ordering must not depend on ISO spelling
+        run_json         TEXT NOT NULL,
+        version          INTEGER NOT NULL,
+        ledger_len       INTEGER NOT NULL,
+        lease_owner      TEXT,
+        lease_expires_ms INTEGER,           -- NULL exactly when lease_owner is NULL
+        lease_epoch      INTEGER NOT NULL,
+        runnable_at_ms   INTEGER,           -- 0 = runnable now, >0 = timer, NULL = not runnable
+        PRIMARY KEY (runtime_id, run_id)
+      );
+      -- Claiming scans this in runnable_at order; lease_expires_ms makes the lease test index-only.
+      CREATE INDEX runs_claim ON runs (runtime_id, runnable_at_ms, lease_expires_ms) WHERE runnable_at_ms IS NOT NULL;
+      CREATE INDEX runs_updated ON runs (runtime_id, updated_at_ms);
+      CREATE INDEX runs_status ON runs (runtime_id, status, updated_at_ms);
+      CREATE INDEX runs_workflow ON runs (runtime_id, workflow_id, updated_at_ms);
+      CREATE INDEX runs_session ON runs (runtime_id, session_id, updated_at_ms) WHERE session_id IS NOT NULL;
+      CREATE INDEX runs_parent ON runs (runtime_id, parent_run_id, updated_at_ms) WHERE parent_run_id IS NOT NULL;
+      CREATE INDEX runs_waiting ON runs (runtime_id, wait_reason, wait_key) WHERE status = 'waiting';
+
+      CREATE TABLE ledger (
+        runtime_id      TEXT NOT NULL,
+        run_id          TEXT NOT NULL,
+        seq             INTEGER NOT NULL,   -- 1..ledger_len, contiguous per run
+        status          TEXT NOT NULL,
+        idempotency_key TEXT,
+        wait_key        TEXT,               -- result.wait.wait_key of 'waiting' records
+        record_json     TEXT NOT NULL,
+        PRIMARY KEY (runtime_id, run_id, seq)
+      );
+      -- Only completed records are ever looked up by key: indexing just those halves the index writes.
+      -- seq is in the key so the planner need not fall back to scanning the run by seq.
+      CREATE INDEX ledger_completed_key ON ledger (runtime_id, run_id, idempotency_key, seq)
+        WHERE idempotency_key IS NOT NULL AND status = 'completed';
+      CREATE INDEX ledger_wait_key ON ledger (runtime_id, run_id, wait_key, seq) WHERE wait_key IS NOT NULL;
+
+      CREATE TABLE commands (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        runtime_id   TEXT NOT NULL,
+        command_id   TEXT NOT NULL,
+        run_id       TEXT NOT NULL,
+        type         TEXT NOT NULL,
+        payload_json TEXT NOT NULL,         -- canonical JSON, compared on duplicate submits
+        ts           TEXT NOT NULL,
+        client_id    TEXT,
+        state        TEXT NOT NULL DEFAULT 'pending',
+        reason       TEXT,
+        applied_at   TEXT,
+        UNIQUE (runtime_id, command_id)
+      );
+      CREATE INDEX commands_pending ON commands (runtime_id, seq) WHERE state = 'pending';
+
+      CREATE TABLE artifacts (
+        runtime_id    TEXT NOT NULL,
+        artifact_id   TEXT NOT NULL,
+        blob_id       TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        size_bytes    INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        run_id        TEXT,
+        tags_json     TEXT NOT NULL,
+        metadata_json TEXT NOT NULL,
+        PRIMARY KEY (runtime_id, artifact_id)
+      );
+      CREATE INDEX artifacts_run ON artifacts (runtime_id, run_id) WHERE run_id IS NOT NULL;
+    `,
+  },
+];
+
+/**
+ * Bring the schema up to date. One IMMEDIATE transaction: a second process opening the
+ * same file concurrently waits (busy_timeout), then finds the steps applied.
+ */
+export function migrate(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const known = new Set(MIGRATIONS.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(`Database schema has migrations this build does not know (${unknown.join(', ')}): refusing to open it`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

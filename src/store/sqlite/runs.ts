@@ -1,0 +1,171 @@
+// Run rows: the checkpoint JSON plus columns derived from it on every write.
+
+import type { RunState, WaitReason } from '../../runtime/types.js';
+import { parseIsoMs } from '../../util/time.js';
+import { LeaseLost, VersionConflict, type Fence, type RunListQuery, type StoredRun } from '../types.js';
+import type { Conn } from './connection.js';
+
+interface RunRow {
+  run_json: string;
+  version: number;
+  ledger_len: number;
+  lease_owner: string | null;
+  lease_epoch: number;
+}
+
+const RUN_COLUMNS = 'run_json, version, ledger_len, lease_owner, lease_epoch';
+const DEFAULT_LIST_LIMIT = 100;
+
+function toStoredRun(row: RunRow): StoredRun {
+  return {
+    run: JSON.parse(row.run_json) as RunState,
+    version: row.version,
+    ledger_len: row.ledger_len,
+    lease_owner: row.lease_owner,
+    lease_epoch: row.lease_epoch,
+  };
+}
+
+export function runNotFound(runId: string): Error {
+  return new Error(`Run '${runId}' not found`);
+}
+
+/** Index columns derived from the checkpoint (named parameters of the INSERT/UPDATE below). */
+function derivedColumns(run: RunState) {
+  const updatedMs = parseIsoMs(run.updated_at);
+  if (!Number.isFinite(updatedMs)) throw new Error(`Run '${run.run_id}' has an invalid updated_at: '${run.updated_at}'`);
+  const w = run.status === 'waiting' ? run.waiting : null;
+  const untilMs = w?.until ? parseIsoMs(w.until) : NaN;
+  const paused = run.vars?._runtime?.control?.paused === true;
+  return {
+    run_id: run.run_id,
+    workflow_id: run.workflow_id,
+    status: run.status,
+    wait_reason: w?.reason ?? null,
+    wait_key: w?.wait_key ?? null,
+    wait_until_ms: Number.isFinite(untilMs) ? untilMs : null,
+    paused: paused ? 1 : 0,
+    parent_run_id: run.parent_run_id ?? null,
+    session_id: run.session_id ?? null,
+    created_at: run.created_at,
+    updated_at: run.updated_at,
+    updated_at_ms: updatedMs,
+    run_json: JSON.stringify(run),
+    runnable_at_ms: runnableAt(run.status, w?.reason, untilMs, paused),
+  };
+}
+
+/** 0 = runnable now, >0 = timer instant, null = only a command or event can wake it. */
+function runnableAt(status: RunState['status'], reason: WaitReason | undefined, untilMs: number, paused: boolean): number | null {
+  if (paused) return null;
+  if (status === 'running') return 0;
+  // A timer wait with a missing/unparsable instant is due at once, so the runtime gets to see it.
+  if (status === 'waiting' && reason === 'until') return Number.isFinite(untilMs) ? untilMs : 0;
+  return null;
+}
+
+export function getRun(c: Conn, runtimeId: string, runId: string): StoredRun | null {
+  const row = c.stmt(`SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND run_id = ?`).get(runtimeId, runId) as RunRow | undefined;
+  return row ? toStoredRun(row) : null;
+}
+
+/** Inserts the run at version 1; returns its runnable_at_ms. */
+export function insertRun(c: Conn, runtimeId: string, run: RunState): number | null {
+  const cols = derivedColumns(run);
+  try {
+    c.stmt(
+      `INSERT INTO runs (runtime_id, run_id, workflow_id, status, wait_reason, wait_key, wait_until_ms, paused, parent_run_id,
+         session_id, created_at, updated_at, updated_at_ms, run_json, version, ledger_len, lease_epoch, runnable_at_ms)
+       VALUES (@runtime_id, @run_id, @workflow_id, @status, @wait_reason, @wait_key, @wait_until_ms, @paused, @parent_run_id,
+         @session_id, @created_at, @updated_at, @updated_at_ms, @run_json, 1, 0, 0, @runnable_at_ms)`,
+    ).run({ runtime_id: runtimeId, ...cols });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`Run '${run.run_id}' already exists`);
+    throw err;
+  }
+  return cols.runnable_at_ms;
+}
+
+export interface UpdateOutcome {
+  version: number;
+  /** Whether runners may now find work they could not before (signal 'runnable'). */
+  wakesRunners: boolean;
+}
+
+export function updateRun(
+  c: Conn,
+  runtimeId: string,
+  run: RunState,
+  expectedVersion: number,
+  opts: { fence?: Fence; releaseLease?: boolean },
+): UpdateOutcome {
+  // Every write runs inside the group-commit IMMEDIATE transaction, so no other writer can
+  // slip between this read and the UPDATE; reading first also yields the old runnable_at.
+  const cur = c
+    .stmt('SELECT version, lease_owner, lease_epoch, runnable_at_ms FROM runs WHERE runtime_id = ? AND run_id = ?')
+    .get(runtimeId, run.run_id) as { version: number; lease_owner: string | null; lease_epoch: number; runnable_at_ms: number | null } | undefined;
+  if (!cur) throw runNotFound(run.run_id);
+  if (opts.fence && (cur.lease_owner !== opts.fence.owner || cur.lease_epoch !== opts.fence.epoch)) throw new LeaseLost(run.run_id);
+  if (cur.version !== expectedVersion) throw new VersionConflict(run.run_id);
+
+  const cols = derivedColumns(run);
+  const release = opts.releaseLease === true;
+  c.stmt(
+    `UPDATE runs SET workflow_id = @workflow_id, status = @status, wait_reason = @wait_reason, wait_key = @wait_key,
+       wait_until_ms = @wait_until_ms, paused = @paused, parent_run_id = @parent_run_id, session_id = @session_id,
+       created_at = @created_at, updated_at = @updated_at, updated_at_ms = @updated_at_ms, run_json = @run_json,
+       runnable_at_ms = @runnable_at_ms, version = version + 1,
+       lease_owner = CASE WHEN @release THEN NULL ELSE lease_owner END,
+       lease_expires_ms = CASE WHEN @release THEN NULL ELSE lease_expires_ms END
+     WHERE runtime_id = @runtime_id AND run_id = @run_id`,
+  ).run({ runtime_id: runtimeId, release: release ? 1 : 0, ...cols });
+  const after = cols.runnable_at_ms;
+  return {
+    version: expectedVersion + 1,
+    wakesRunners: after !== null && (after !== cur.runnable_at_ms || (release && cur.lease_owner !== null)),
+  };
+}
+
+export function listRuns(c: Conn, runtimeId: string, q: RunListQuery): StoredRun[] {
+  const where = ['runtime_id = @runtime_id'];
+  const params: Record<string, unknown> = { runtime_id: runtimeId, limit: q.limit ?? DEFAULT_LIST_LIMIT };
+  const eq = (column: 'status' | 'workflow_id' | 'session_id' | 'parent_run_id', value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(`${column} = @${column}`);
+    params[column] = value;
+  };
+  eq('status', q.status);
+  eq('workflow_id', q.workflow_id);
+  eq('session_id', q.session_id);
+  eq('parent_run_id', q.parent_run_id);
+  if (q.root_only) where.push('parent_run_id IS NULL');
+  if (q.before_updated_at !== undefined) {
+    const before = parseIsoMs(q.before_updated_at);
+    if (!Number.isFinite(before)) throw new Error(`Invalid before_updated_at: '${q.before_updated_at}'`);
+    where.push('updated_at_ms < @before');
+    params.before = before;
+  }
+  // The filter combinations are few, so each distinct SQL text is prepared once and cached.
+  const sql = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY updated_at_ms DESC, rowid DESC LIMIT @limit`;
+  return (c.stmt(sql).all(params) as RunRow[]).map(toStoredRun);
+}
+
+export function findWaitingRuns(c: Conn, runtimeId: string, reason: WaitReason, waitKeys: string[], limit: number): StoredRun[] {
+  if (waitKeys.length === 0) return [];
+  const rows = c
+    .stmt(
+      `SELECT ${RUN_COLUMNS} FROM runs
+       WHERE runtime_id = ? AND status = 'waiting' AND wait_reason = ? AND wait_key IN (SELECT value FROM json_each(?))
+       ORDER BY rowid LIMIT ?`,
+    )
+    .all(runtimeId, reason, JSON.stringify(waitKeys), limit) as RunRow[];
+  return rows.map(toStoredRun);
+}
+
+/** Children in insertion order (= oldest first). */
+export function listChildren(c: Conn, runtimeId: string, parentRunId: string): StoredRun[] {
+  const rows = c
+    .stmt(`SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND parent_run_id = ? ORDER BY rowid`)
+    .all(runtimeId, parentRunId) as RunRow[];
+  return rows.map(toStoredRun);
+}

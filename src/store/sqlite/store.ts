@@ -1,0 +1,165 @@
+// SqliteStore: the embedded Store backend (better-sqlite3, WAL).
+// Two connections: all writes go through the group committer on the writer; reads outside a
+// transaction use the reader, which only ever sees committed data.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+
+import type { CommandRecord } from '../../runtime/types.js';
+import type {
+  ArtifactStore,
+  Claim,
+  Fence,
+  LedgerPage,
+  NewCommand,
+  RunListQuery,
+  RuntimeStore,
+  Store,
+  StoredRun,
+  StoreEvents,
+  StoreTx,
+  SubmitResult,
+} from '../types.js';
+import { SqliteArtifactStore } from './artifacts.js';
+import { Checkpointer } from './checkpointer.js';
+import * as commands from './commands.js';
+import { Conn, openDb } from './connection.js';
+import { StoreEventBus } from './events.js';
+import { GroupCommitter } from './group-commit.js';
+import * as leases from './leases.js';
+import * as ledger from './ledger.js';
+import { migrate } from './migrations.js';
+import * as runs from './runs.js';
+import { SqliteTx } from './tx.js';
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** Defaults to <dataDir>/gateway.sqlite3; must lie inside dataDir. */
+  dbPath?: string;
+}
+
+/** What every runtime scope shares. */
+export interface Backend {
+  reader: Conn;
+  writer: Conn;
+  committer: GroupCommitter;
+  blobsDir: string;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(opts);
+}
+
+export class SqliteStore implements Store {
+  readonly dbPath: string;
+  private readonly events = new StoreEventBus();
+  private readonly backend: Backend;
+  private readonly checkpointer: Checkpointer;
+
+  constructor(opts: SqliteStoreOptions) {
+    const dataDir = resolve(opts.dataDir);
+    this.dbPath = resolve(opts.dbPath ?? join(dataDir, 'gateway.sqlite3'));
+    const rel = relative(dataDir, this.dbPath);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new Error(`ABSTRACTGATEWAY_DB_PATH must point to a file under ABSTRACTGATEWAY_DATA_DIR (db: ${this.dbPath}, data dir: ${dataDir})`);
+    }
+    mkdirSync(dirname(this.dbPath), { recursive: true });
+    const blobsDir = join(dataDir, 'artifacts', 'blobs');
+    mkdirSync(blobsDir, { recursive: true });
+
+    const writeDb = openDb(this.dbPath);
+    try {
+      migrate(writeDb);
+    } catch (err) {
+      writeDb.close();
+      throw err;
+    }
+    this.checkpointer = new Checkpointer(writeDb, this.dbPath);
+    const readDb = openDb(this.dbPath);
+    readDb.pragma('query_only = ON');
+    const writer = new Conn(writeDb);
+    this.backend = {
+      reader: new Conn(readDb),
+      writer,
+      committer: new GroupCommitter(writer, (signals) => this.events.emit(signals)),
+      blobsDir,
+    };
+  }
+
+  scope(runtimeId: string): RuntimeStore {
+    if (typeof runtimeId !== 'string' || runtimeId === '') throw new Error('runtimeId must be a non-empty string');
+    return new SqliteRuntimeStore(runtimeId, this.backend);
+  }
+
+  on<K extends keyof StoreEvents>(event: K, fn: StoreEvents[K]): () => void {
+    return this.events.on(event, fn);
+  }
+
+  async close(): Promise<void> {
+    await this.backend.committer.close();
+    await this.checkpointer.stop();
+    this.backend.reader.db.close();
+    this.backend.writer.db.close();
+  }
+}
+
+class SqliteRuntimeStore implements RuntimeStore {
+  readonly artifacts: ArtifactStore;
+
+  constructor(
+    readonly runtimeId: string,
+    private readonly b: Backend,
+  ) {
+    this.artifacts = new SqliteArtifactStore(runtimeId, b);
+  }
+
+  tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.b.committer.submit((job) => fn(new SqliteTx(this.b.writer, this.runtimeId, job)));
+  }
+
+  async getRun(runId: string): Promise<StoredRun | null> {
+    return runs.getRun(this.b.reader, this.runtimeId, runId);
+  }
+
+  async listRuns(q: RunListQuery): Promise<StoredRun[]> {
+    return runs.listRuns(this.b.reader, this.runtimeId, q);
+  }
+
+  async readLedger(runId: string, after: number, limit: number): Promise<LedgerPage> {
+    return ledger.readLedger(this.b.reader, this.runtimeId, runId, after, limit);
+  }
+
+  submitCommand(c: NewCommand): Promise<SubmitResult> {
+    return this.b.committer.submit((job) => {
+      const res = commands.submitCommand(this.b.writer, this.runtimeId, c);
+      if (res.accepted) job.signals.push({ kind: 'command', runtimeId: this.runtimeId });
+      return res;
+    });
+  }
+
+  async getCommand(commandId: string): Promise<CommandRecord | null> {
+    return commands.getCommand(this.b.reader, this.runtimeId, commandId);
+  }
+
+  async pendingCommands(limit: number): Promise<CommandRecord[]> {
+    return commands.pendingCommands(this.b.reader, this.runtimeId, limit);
+  }
+
+  claimRunnable(owner: string, leaseMs: number, limit: number, nowMs: number): Promise<Claim[]> {
+    return this.b.committer.submit(() => leases.claimRunnable(this.b.writer, this.runtimeId, owner, leaseMs, limit, nowMs));
+  }
+
+  renewLease(runId: string, fence: Fence, leaseMs: number, nowMs: number): Promise<boolean> {
+    return this.b.committer.submit(() => leases.renewLease(this.b.writer, this.runtimeId, runId, fence, leaseMs, nowMs));
+  }
+
+  releaseLease(runId: string, fence: Fence): Promise<void> {
+    return this.b.committer.submit((job) => {
+      if (leases.releaseLease(this.b.writer, this.runtimeId, runId, fence)) job.signals.push({ kind: 'runnable', runtimeId: this.runtimeId });
+    });
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    return leases.nextWakeAt(this.b.reader, this.runtimeId);
+  }
+}
