@@ -16,6 +16,8 @@ export interface Config {
   /** Runs ticked concurrently by one runner. */
   tickWorkers: number;
   inlineLimitBytes: number;
+  /** How long a runner owns a claimed run before another runner may take it over. */
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     commandBatchLimit: positiveNumber(env, 'ABSTRACTGATEWAY_COMMAND_BATCH_LIMIT', 200, { integer: true }),
     tickMaxSteps: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_MAX_STEPS', 100, { integer: true }),
     tickWorkers: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_WORKERS', 64, { integer: true }),
+    leaseMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_LEASE_S', 15) * 1000),
     inlineLimitBytes: positiveNumber(env, 'ABSTRACTRUNTIME_MAX_INLINE_BYTES', 262_144, { integer: true, allowZero: true }),
   };
   return { ...config, ...overrides };

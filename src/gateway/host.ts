@@ -27,7 +27,9 @@ export async function openHost(config: Config, opts: { effects?: Record<string, 
     store,
     workflows: registry,
     effects: opts.effects,
-    runner: config.runner ? { concurrency: config.tickWorkers, pollMs: config.pollMs, commandBatch: config.commandBatchLimit } : false,
+    runner: config.runner
+      ? { concurrency: config.tickWorkers, pollMs: config.pollMs, commandBatch: config.commandBatchLimit, leaseMs: config.leaseMs }
+      : false,
     maxStepsPerTick: config.tickMaxSteps,
     inlineLimitBytes: config.inlineLimitBytes,
     ledgerPollMs: config.pollMs,

@@ -50,7 +50,7 @@ export class Runner {
   }
 
   private get leaseMs(): number {
-    return this.opts.leaseMs ?? 30_000;
+    return this.opts.leaseMs ?? 15_000;
   }
 
   start(): void {

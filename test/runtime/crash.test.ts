@@ -80,7 +80,7 @@ describe('crash safety', () => {
     const flowsDir = join(root, 'flows');
     await mkdir(flowsDir, { recursive: true });
     await writeBundle(flowsDir);
-    const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05' };
+    const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '1' };
 
     // This process plays the API: it starts runs and submits commands, never ticks.
     const api = await openHost(loadConfig(env, { runner: false }));
