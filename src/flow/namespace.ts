@@ -16,6 +16,17 @@ export const sanitizeIdPart = (s: string): string => s.replace(/[^A-Za-z0-9_-]+/
 export const reactWorkflowId = (workflowId: string, nodeId: string): string =>
   `visual_react_agent_${sanitizeIdPart(workflowId)}_${sanitizeIdPart(nodeId)}`;
 
+export const LISTENER_WORKFLOW_PREFIX = 'visual_event_listener_';
+
+/** Id of the listener workflow derived from an `on_event` node (spec §3.4.4). */
+export const listenerWorkflowId = (workflowId: string, nodeId: string): string =>
+  `${LISTENER_WORKFLOW_PREFIX}${sanitizeIdPart(workflowId)}_${sanitizeIdPart(nodeId)}`;
+
+/** Ids of a flow's `on_event` nodes: each one gets its own listener workflow. */
+export function onEventNodeIds(flow: VisualFlow): string[] {
+  return (Array.isArray(flow.nodes) ? flow.nodes : []).filter((n) => isPlainObject(n) && nodeKind(n.type) === 'on_event').map((n) => String(n.id));
+}
+
 /** "NodeType.SUBFLOW" (enum spelling some editors write) → "subflow". */
 const nodeKind = (type: unknown): string =>
   typeof type === 'string' && type.startsWith('NodeType.') ? type.slice('NodeType.'.length).toLowerCase() : String(type ?? '');

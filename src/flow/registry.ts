@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BundleError, readBundle, type BundleContents, type BundleLimits } from './bundle.js';
 import type { Manifest } from './manifest.js';
-import { namespaceBundleFlows } from './namespace.js';
+import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds } from './namespace.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from './types.js';
 import {
   compareStrings,
@@ -20,7 +20,7 @@ import {
 
 export interface BundleRegistryOptions {
   /** The VisualFlow compiler (injected). Throws on an invalid flow. */
-  compile: (flow: VisualFlow) => CompiledWorkflow;
+  compile: (flow: VisualFlow, opts?: { entryNode?: string; workflowId?: string }) => CompiledWorkflow;
   limits?: Partial<BundleLimits>;
 }
 
@@ -35,6 +35,8 @@ export interface LoadedBundle {
   assets: Record<string, Buffer>;
   /** flow_id → compiled workflow; its `flow` is the namespaced document. */
   workflows: Record<string, CompiledWorkflow>;
+  /** Derived workflows by workflow id: one event listener per `on_event` node. */
+  derived: Record<string, CompiledWorkflow>;
   /** The file or directory it was read from; `<bytes>` when added from memory. */
   source: string;
 }
@@ -93,20 +95,30 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     if (existing) throw new BundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
 
     // Compile everything before touching the registry: a failure leaves no trace.
-    const compiled = Object.entries(namespaceBundleFlows(id, version, flows)).map(([flowId, flow]): [string, CompiledWorkflow] => {
+    const namespaced = namespaceBundleFlows(id, version, flows);
+    const compileOrReject = (flowId: string, flow: VisualFlow, opts?: { entryNode: string; workflowId: string }) => {
       try {
-        return [flowId, this.options.compile(flow)];
+        return this.options.compile(flow, opts);
       } catch (err) {
         throw new BundleError(`Bundle '${ref}' rejected: flow '${flowId}' failed to compile: ${(err as Error).message}`);
       }
-    });
-    const workflows = Object.fromEntries(compiled);
+    };
+    const workflows: Record<string, CompiledWorkflow> = {};
+    const derived: Record<string, CompiledWorkflow> = {};
+    for (const [flowId, flow] of Object.entries(namespaced)) {
+      workflows[flowId] = compileOrReject(flowId, flow);
+      for (const nodeId of onEventNodeIds(flow)) {
+        const workflowId = listenerWorkflowId(flow.id, nodeId);
+        derived[workflowId] = compileOrReject(flowId, flow, { entryNode: nodeId, workflowId });
+      }
+    }
 
-    const bundle: LoadedBundle = { bundle_id: id, bundle_version: version, bundle_ref: ref, manifest, flows, assets, workflows, source };
+    const bundle: LoadedBundle = { bundle_id: id, bundle_version: version, bundle_ref: ref, manifest, flows, assets, workflows, derived, source };
     let versions = this.bundles.get(id);
     if (!versions) this.bundles.set(id, (versions = new Map()));
     versions.set(version, bundle);
-    for (const [flowId, workflow] of compiled) this.workflows.set(workflowIdOf(id, version, flowId), workflow);
+    for (const [flowId, workflow] of Object.entries(workflows)) this.workflows.set(workflowIdOf(id, version, flowId), workflow);
+    for (const [workflowId, workflow] of Object.entries(derived)) this.workflows.set(workflowId, workflow);
     return bundle;
   }
 
@@ -161,6 +173,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     const doomed = version === undefined ? [...versions.values()] : [versions.get(version)].filter((b) => b !== undefined);
     for (const bundle of doomed) {
       for (const flowId of Object.keys(bundle.workflows)) this.workflows.delete(workflowIdOf(bundleId, bundle.bundle_version, flowId));
+      for (const workflowId of Object.keys(bundle.derived)) this.workflows.delete(workflowId);
       versions.delete(bundle.bundle_version);
     }
     if (versions.size === 0) this.bundles.delete(bundleId);

@@ -21,7 +21,7 @@ export async function openHost(config: Config, opts: { effects?: Record<string, 
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.flowsDir, { recursive: true });
   const store = openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath });
-  const registry = new BundleRegistry({ compile: (flow) => compileFlow(flow) });
+  const registry = new BundleRegistry({ compile: compileFlow });
   const bundles = await registry.loadDirectory(config.flowsDir);
   const runtime = new Runtime({
     store,

@@ -105,7 +105,7 @@ export class Runner {
     this.cycleQueued = true;
     setImmediate(() => {
       this.cycleQueued = false;
-      void this.cycle();
+      if (this.running && !this.stopping) void this.cycle();
     });
   }
 

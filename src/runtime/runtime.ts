@@ -6,6 +6,7 @@ import type { StepContext, WorkflowSource } from '../flow/types.js';
 import type { RuntimeStore, Store, SubmitResult } from '../store/types.js';
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
 import { newRunState } from './new-run.js';
+import { createListeners } from './listeners.js';
 import { LedgerWatcher, type LedgerConsumer, type LedgerSubscription } from './ledger-watch.js';
 import { DEFAULT_INLINE_LIMIT, Offloader } from './offload.js';
 import { Runner, type RunnerOptions } from './runner.js';
@@ -61,9 +62,11 @@ export class Runtime {
   readonly store: RuntimeStore;
   readonly runner: Runner | null;
   private readonly watcher: LedgerWatcher;
+  private readonly stepContext: StepContext;
 
   constructor(private readonly o: RuntimeOptions) {
     this.store = o.store.scope(o.runtimeId ?? 'default');
+    this.stepContext = o.stepContext ?? systemClock;
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false
@@ -75,7 +78,7 @@ export class Runtime {
               workflows: o.workflows,
               effects: defaultEffectHandlers(o.effects),
               offloader: new Offloader(this.store.artifacts, o.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT),
-              stepContext: o.stepContext ?? systemClock,
+              stepContext: this.stepContext,
               maxSteps: o.maxStepsPerTick ?? 100,
             },
             o.runner,
@@ -98,7 +101,14 @@ export class Runtime {
     if (!workflow) throw new RuntimeInputError(`Workflow '${input.workflow_id}' not found`, 'not_found');
     if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw new RuntimeInputError('input_data must be an object');
     const run = newRunState({ workflow, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
-    await this.store.tx((tx) => tx.insertRun(run));
+    const listeners = createListeners(run, this.o.workflows, this.stepContext);
+    await this.store.tx(async (tx) => {
+      await tx.insertRun(run);
+      for (const l of listeners) {
+        await tx.insertRun(l.run);
+        if (l.records.length > 0) await tx.appendLedger(l.run.run_id, l.records);
+      }
+    });
     return run;
   }
 

@@ -47,6 +47,29 @@ function notePrevious(run: RunState, plan: StepPlan): void {
   t.prev_next_node = plan.next_node ?? null;
 }
 
+/** Fold an effect outcome into a run's working copy (spec §3.2, after executeWithRetry). */
+export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: EffectOutcome, key: string, reused: boolean, durationMs: number): void {
+  const effect = plan.effect!;
+  appendNodeTrace(run, plan.node_id, effect, key, outcome, reused, durationMs);
+  if (outcome.status === 'failed') {
+    run.status = 'failed';
+    run.error = outcome.error;
+  } else if (outcome.status === 'waiting') {
+    notePrevious(run, plan);
+    run.status = 'waiting';
+    run.waiting = outcome.wait;
+  } else {
+    if (effect.result_key && outcome.result !== null && outcome.result !== undefined) setByPath(run.vars, effect.result_key, outcome.result);
+    if (!plan.next_node) {
+      run.status = 'completed';
+      run.output = { success: true, result: outcome.result };
+    } else {
+      notePrevious(run, plan);
+      run.current_node = plan.next_node;
+    }
+  }
+}
+
 /** Ticks one run while holding its lease. Create one per claim. */
 export class RunTicker {
   private sr!: StoredRun;
@@ -163,12 +186,12 @@ export class RunTicker {
     return this.commit([], async (tx) => {
       const prior = await tx.findCompletedRecord(this.run.run_id, key);
       if (prior) {
-        this.applyOutcome(plan, { status: 'completed', result: prior.result }, key, true, 0);
+        applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, key, true, 0);
         return [];
       }
       const outcome = inlineOutcome ?? (await (handler as Extract<EffectHandler, { mode: 'transactional' }>).run(call, { tx, workflows: this.deps.workflows }));
       const finished = inlineFinished ?? finishedRecord(started, this.run, outcome);
-      this.applyOutcome(plan, outcome, key, false, Date.now() - t0);
+      applyEffectOutcome(this.run, plan, outcome, key, false, Date.now() - t0);
       return [started, finished];
     });
   }
@@ -185,7 +208,7 @@ export class RunTicker {
       const prior = await tx.findCompletedRecord(this.run.run_id, call.idempotency_key);
       if (!prior) return [started];
       reused = true;
-      this.applyOutcome(plan, { status: 'completed', result: prior.result }, call.idempotency_key, true, 0);
+      applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, call.idempotency_key, true, 0);
       return [];
     });
     if (first !== 'continue' || reused) return first;
@@ -194,7 +217,7 @@ export class RunTicker {
     const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
     const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome));
     const r = await this.commit([], async () => {
-      this.applyOutcome(plan, outcome, call.idempotency_key, false, Date.now() - t0);
+      applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, Date.now() - t0);
       return [finished];
     });
     if (r === 'reload') {
@@ -218,30 +241,6 @@ export class RunTicker {
       return await fn(ac.signal);
     } finally {
       clearInterval(timer);
-    }
-  }
-
-  /** Fold an effect outcome into the working copy (spec §3.2, after executeWithRetry). */
-  private applyOutcome(plan: StepPlan, outcome: EffectOutcome, key: string, reused: boolean, durationMs: number): void {
-    const run = this.run;
-    const effect = plan.effect!;
-    appendNodeTrace(run, plan.node_id, effect, key, outcome, reused, durationMs);
-    if (outcome.status === 'failed') {
-      run.status = 'failed';
-      run.error = outcome.error;
-    } else if (outcome.status === 'waiting') {
-      notePrevious(run, plan);
-      run.status = 'waiting';
-      run.waiting = outcome.wait;
-    } else {
-      if (effect.result_key && outcome.result !== null && outcome.result !== undefined) setByPath(run.vars, effect.result_key, outcome.result);
-      if (!plan.next_node) {
-        run.status = 'completed';
-        run.output = { success: true, result: outcome.result };
-      } else {
-        notePrevious(run, plan);
-        run.current_node = plan.next_node;
-      }
     }
   }
 

@@ -5,6 +5,7 @@
 
 import type { StoreTx, StoredRun } from '../store/types.js';
 import { completionRecord, resumeRecord, terminalStatusRecord } from './records.js';
+import { LISTENER_WORKFLOW_PREFIX } from '../flow/namespace.js';
 import { controlOf, isPaused, isPauseWait, pauseWait } from './control.js';
 import { isTerminal, type JsonObject, type RunState, type StepRecord } from './types.js';
 import { setByPath } from '../flow/py.js';
@@ -29,8 +30,18 @@ export async function saveRun(
   if (becameTerminal) records.push(terminalStatusRecord(run));
   if (records.length > 0) await tx.appendLedger(run.run_id, records);
   const version = await tx.updateRun(run, sr.version, opts);
-  if (becameTerminal) await wakeParent(tx, run);
+  if (becameTerminal) {
+    await wakeParent(tx, run);
+    if (!run.parent_run_id) await stopListeners(tx, run);
+  }
   return version;
+}
+
+/** Event listeners live as long as their root run (the reference leaves them waiting forever). */
+async function stopListeners(tx: StoreTx, root: RunState): Promise<void> {
+  for (const child of await tx.listChildren(root.run_id)) {
+    if (child.run.workflow_id.startsWith(LISTENER_WORKFLOW_PREFIX) && !isTerminal(child.run.status)) await cancelTree(tx, child, 'Parent run ended');
+  }
 }
 
 /** What a parent waiting on a child receives (spec §3.5.1 "Parent resumption"). */

@@ -30,7 +30,7 @@ export interface Harness {
 export async function makeHarness(opts: Partial<Omit<RuntimeOptions, 'store' | 'workflows'>> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'agw-test-'));
   const store = openSqliteStore({ dataDir: dir });
-  const registry = new BundleRegistry({ compile: (f) => compileFlow(f) });
+  const registry = new BundleRegistry({ compile: compileFlow });
   const runtime = new Runtime({ store, workflows: registry, ledgerPollMs: 0, ...opts }).start();
   const h: Harness = {
     dir,

@@ -1,0 +1,102 @@
+// Engine-level benchmarks (no HTTP): trivial runs start→terminal, and ledger appends.
+// Run with `npm run bench`; copy the printed table into bench/README.md.
+
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { compileFlow } from '../src/flow/compiler.js';
+import { BundleRegistry } from '../src/flow/registry.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { makeRecord } from '../src/runtime/records.js';
+import type { RunState } from '../src/runtime/types.js';
+import { openSqliteStore } from '../src/store/sqlite/store.js';
+
+const TRIVIAL_FLOW = {
+  id: 'trivial',
+  nodes: [
+    { id: 'start', type: 'on_flow_start', data: { inputs: [], outputs: [{ id: 'exec-out', type: 'execution' }, { id: 'x', type: 'any' }] } },
+    { id: 'end', type: 'on_flow_end', data: { inputs: [{ id: 'exec-in', type: 'execution' }, { id: 'x', type: 'any' }], outputs: [] } },
+  ],
+  edges: [
+    { source: 'start', sourceHandle: 'exec-out', target: 'end', targetHandle: 'exec-in' },
+    { source: 'start', sourceHandle: 'x', target: 'end', targetHandle: 'x' },
+  ],
+};
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'agw-bench-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function trivialRuns(total: number): Promise<number> {
+  return withDir(async (dir) => {
+    const bdir = join(dir, 'bench.flow');
+    await mkdir(join(bdir, 'flows'), { recursive: true });
+    await writeFile(
+      join(bdir, 'manifest.json'),
+      JSON.stringify({ bundle_format_version: '1', bundle_id: 'bench', bundle_version: '1', entrypoints: [{ flow_id: 'trivial' }], flows: { trivial: 'flows/trivial.json' } }),
+    );
+    await writeFile(join(bdir, 'flows', 'trivial.json'), JSON.stringify(TRIVIAL_FLOW));
+    const store = openSqliteStore({ dataDir: join(dir, 'data') });
+    const registry = new BundleRegistry({ compile: compileFlow });
+    await registry.addBundle(bdir);
+    const runtime = new Runtime({ store, workflows: registry, ledgerPollMs: 0, runner: { concurrency: 256 } }).start();
+    const t0 = performance.now();
+    const starts: Promise<RunState>[] = [];
+    for (let i = 0; i < total; i++) starts.push(runtime.startRun({ workflow_id: 'bench@1:trivial', input_data: { x: i } }));
+    await Promise.all(starts);
+    await runtime.runner!.idle();
+    const elapsed = performance.now() - t0;
+    const done = await store.scope('default').listRuns({ status: 'completed', limit: total + 1 });
+    if (done.length !== total) throw new Error(`only ${done.length}/${total} runs completed`);
+    await runtime.stop();
+    await store.close();
+    return (total / elapsed) * 1000;
+  });
+}
+
+async function ledgerAppends(runs: number, txPerRun: number, recordsPerTx: number): Promise<number> {
+  return withDir(async (dir) => {
+    const store = openSqliteStore({ dataDir: dir });
+    const scope = store.scope('default');
+    const ids: RunState[] = [];
+    await scope.tx(async (tx) => {
+      for (let i = 0; i < runs; i++) {
+        const run: RunState = {
+          run_id: randomUUID(), workflow_id: 'bench', status: 'waiting', current_node: 'n', vars: {}, waiting: null, output: null, error: null,
+          created_at: new Date().toISOString(), updated_at: new Date().toISOString(), actor_id: 'gateway', session_id: null, parent_run_id: null,
+        };
+        await tx.insertRun(run);
+        ids.push(run);
+      }
+    });
+    const t0 = performance.now();
+    const jobs: Promise<number>[] = [];
+    for (let t = 0; t < txPerRun; t++) {
+      for (const run of ids) {
+        const recs = Array.from({ length: recordsPerTx }, () =>
+          makeRecord(run, { node_id: 'n', status: 'completed', effect: { type: 'answer_user', payload: { message: 'hello' }, result_key: null }, result: { message: 'hello', level: 'message' } }),
+        );
+        jobs.push(scope.tx((tx) => tx.appendLedger(run.run_id, recs)));
+      }
+    }
+    await Promise.all(jobs);
+    const elapsed = performance.now() - t0;
+    await store.close();
+    return ((runs * txPerRun * recordsPerTx) / elapsed) * 1000;
+  });
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const rows: [string, string, string][] = [];
+rows.push(['trivial flow runs/s, start → terminal (10,000 runs)', fmt(await trivialRuns(10_000)), '≥ 1,000']);
+rows.push(['ledger records/s, 1 record per transaction (group commit)', fmt(await ledgerAppends(100, 500, 1)), '≥ 50,000']);
+rows.push(['ledger records/s, 10 records per transaction', fmt(await ledgerAppends(100, 100, 10)), '≥ 50,000']);
+console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log('| measure | result | target |\n|---|---|---|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
