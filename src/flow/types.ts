@@ -82,6 +82,8 @@ export interface CompiledWorkflow {
 /** Looks up compiled workflows by id (bundle flows, derived ReAct/listener flows, dynamic flows). */
 export interface WorkflowSource {
   getWorkflow(workflowId: string): CompiledWorkflow | undefined;
+  /** Optional: look for workflows installed since (e.g. by another process). */
+  reload?(): Promise<void>;
 }
 
 /** What a pure node's logic sees besides its resolved inputs. */

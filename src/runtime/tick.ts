@@ -141,7 +141,11 @@ export class RunTicker {
 
   private async step(): Promise<StepResult> {
     const run = this.run;
-    const wf = this.workflow();
+    let wf = this.workflow();
+    if (!wf) {
+      await this.deps.workflows.reload?.();
+      wf = this.workflow();
+    }
     if (!wf) return this.failTick(`WorkflowNotFound: Workflow '${run.workflow_id}' is not loaded`);
     let plan: StepPlan;
     try {

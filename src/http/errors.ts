@@ -1,0 +1,109 @@
+// One place that turns failures into the reference's error bodies: {"detail": "..."} for
+// handler errors, FastAPI's list form for request validation (422). Client mistakes never
+// become a 500.
+
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { RuntimeInputError } from '../runtime/runtime.js';
+import { ResolveError } from '../flow/versions.js';
+import { BundleError } from '../flow/manifest.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly detail: unknown,
+    readonly headers: Record<string, string> = {},
+    /** Extra top-level keys next to detail (e.g. reason_code). */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(typeof detail === 'string' ? detail : JSON.stringify(detail));
+  }
+}
+
+export const notFound = (detail: string) => new HttpError(404, detail);
+export const badRequest = (detail: string) => new HttpError(400, detail);
+export const conflict = (detail: string) => new HttpError(409, detail);
+
+export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
+  return reply
+    .code(e.statusCode)
+    .headers(e.headers)
+    .type('application/json; charset=utf-8')
+    .send({ detail: e.detail, ...e.extra });
+}
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, any>;
+}
+
+const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+/** Ajv errors → FastAPI-style items {type, loc, msg, input}. */
+function validationItems(errors: AjvError[], context: string, input: unknown) {
+  return errors.map((e) => {
+    const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const loc: (string | number)[] = [LOC_ROOT[context] ?? context, ...path];
+    let type = e.keyword;
+    let msg = e.message ?? 'Invalid value';
+    if (e.keyword === 'required') {
+      loc.push(e.params.missingProperty);
+      type = 'missing';
+      msg = 'Field required';
+    } else if (e.keyword === 'type') {
+      type = `${e.params.type}_type`;
+      msg = `Input should be a valid ${e.params.type}`;
+    } else if (e.keyword === 'minimum' || e.keyword === 'exclusiveMinimum') {
+      type = e.keyword === 'minimum' ? 'greater_than_equal' : 'greater_than';
+      msg = `Input should be ${e.keyword === 'minimum' ? 'greater than or equal to' : 'greater than'} ${e.params.limit}`;
+    } else if (e.keyword === 'maximum' || e.keyword === 'exclusiveMaximum') {
+      type = e.keyword === 'maximum' ? 'less_than_equal' : 'less_than';
+      msg = `Input should be ${e.keyword === 'maximum' ? 'less than or equal to' : 'less than'} ${e.params.limit}`;
+    } else if (e.keyword === 'additionalProperties') {
+      loc.push(e.params.additionalProperty);
+      type = 'extra_forbidden';
+      msg = 'Extra inputs are not permitted';
+    }
+    return { type, loc, msg, input: pick(input, path) };
+  });
+}
+
+function pick(v: unknown, path: (string | number)[]): unknown {
+  let cur: any = v;
+  for (const p of path) cur = cur === null || typeof cur !== 'object' ? undefined : cur[p];
+  return cur ?? null;
+}
+
+/** Errors from libraries and the runtime that are the client's fault, mapped to status + detail. */
+function mapKnown(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  if (err instanceof RuntimeInputError) return new HttpError(err.kind === 'not_found' ? 404 : 400, err.message);
+  if (err instanceof ResolveError) return new HttpError(err.status, err.message);
+  if (err instanceof BundleError) return new HttpError(400, err.message);
+  return null;
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const known = mapKnown(err);
+    if (known) return sendError(reply, known);
+    if (err.validation) {
+      const input = err.validationContext === 'querystring' ? req.query : err.validationContext === 'params' ? req.params : req.body;
+      return reply.code(422).send({ detail: validationItems(err.validation as AjvError[], err.validationContext ?? 'body', input) });
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, new HttpError(413, `Payload Too Large (${req.headers['content-length'] ?? '?'} bytes > ${app.initialConfig.bodyLimit} bytes)`));
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, new HttpError(415, 'Unsupported Media Type'));
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return reply.code(422).send({ detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: null }] });
+    }
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, new HttpError(err.statusCode, err.message));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendError(reply, new HttpError(500, 'Internal Server Error'));
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'Not Found')));
+}
