@@ -7,6 +7,7 @@ import type { Host } from '../gateway/host.js';
 import { installErrorHandling } from './errors.js';
 import type { GatewayApp } from './types.js';
 import { pingRoutes, publicHealthRoutes } from './routes/health.js';
+import { ledgerStreamRoutes } from './routes/ledger-stream.js';
 
 export interface AppOptions {
   plane: Host;
@@ -34,6 +35,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   await app.register(
     async (gw) => {
       await gw.register(pingRoutes);
+      await gw.register(ledgerStreamRoutes);
     },
     { prefix: GATEWAY_PREFIX },
   );

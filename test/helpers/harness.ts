@@ -1,7 +1,7 @@
 // A real runtime on a temp data dir: SQLite store, bundle registry with the compiler,
 // embedded runner. Flows written in tests are registered as on-disk bundles.
 
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFlow } from '../../src/flow/compiler.js';
@@ -10,6 +10,7 @@ import type { VisualFlow } from '../../src/flow/types.js';
 import { Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
 import type { RunState, StepRecord } from '../../src/runtime/types.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.js';
+import { workflowIds, writeBundleDir } from './bundles.js';
 
 export const FIXTURES = new URL('../../../test/fixtures/bundles/', import.meta.url).pathname;
 
@@ -38,19 +39,8 @@ export async function makeHarness(opts: Partial<Omit<RuntimeOptions, 'store' | '
     registry,
     runtime,
     async addFlows(bundleId, flows) {
-      const bdir = join(dir, 'bundles', bundleId);
-      await mkdir(join(bdir, 'flows'), { recursive: true });
-      const manifest = {
-        bundle_format_version: '1',
-        bundle_id: bundleId,
-        bundle_version: '0.0.0',
-        entrypoints: [{ flow_id: flows[0].id, name: flows[0].id, description: '', interfaces: [] }],
-        flows: Object.fromEntries(flows.map((f) => [f.id, `flows/${f.id}.json`])),
-      };
-      await writeFile(join(bdir, 'manifest.json'), JSON.stringify(manifest));
-      for (const f of flows) await writeFile(join(bdir, 'flows', `${f.id}.json`), JSON.stringify(f));
-      await registry.addBundle(bdir);
-      return Object.fromEntries(flows.map((f) => [f.id, `${bundleId}@0.0.0:${f.id}`]));
+      await registry.addBundle(await writeBundleDir(join(dir, 'bundles'), bundleId, flows));
+      return workflowIds(bundleId, flows);
     },
     async addFixture(file) {
       await registry.addBundle(join(FIXTURES, file));

@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { writeBundleDir } from '../helpers/bundles.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,21 +57,6 @@ function flows(): VisualFlow[] {
   return [work, leaf];
 }
 
-async function writeBundle(dir: string): Promise<void> {
-  const bdir = join(dir, 'crash.flow');
-  await mkdir(join(bdir, 'flows'), { recursive: true });
-  const fl = flows();
-  const manifest = {
-    bundle_format_version: '1',
-    bundle_id: 'crash',
-    bundle_version: '1.0.0',
-    entrypoints: [{ flow_id: 'work', description: '', interfaces: [] }],
-    flows: Object.fromEntries(fl.map((f) => [f.id, `flows/${f.id}.json`])),
-  };
-  await writeFile(join(bdir, 'manifest.json'), JSON.stringify(manifest));
-  for (const f of fl) await writeFile(join(bdir, 'flows', `${f.id}.json`), JSON.stringify(f));
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash safety', () => {
@@ -79,7 +65,7 @@ describe('crash safety', () => {
     const dataDir = join(root, 'data');
     const flowsDir = join(root, 'flows');
     await mkdir(flowsDir, { recursive: true });
-    await writeBundle(flowsDir);
+    await writeBundleDir(flowsDir, 'crash', flows(), '1.0.0');
     const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '1' };
 
     // This process plays the API: it starts runs and submits commands, never ticks.

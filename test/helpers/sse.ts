@@ -1,0 +1,65 @@
+// Minimal SSE reader for tests: parses frames from a fetch Response body.
+
+export interface SseFrame {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+export class SseReader {
+  private buf = '';
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  readonly frames: SseFrame[] = [];
+  ended = false;
+
+  constructor(res: Response) {
+    this.reader = res.body!.getReader();
+  }
+
+  /** Read until `pred(frames)` holds or the stream ends; throws after `timeoutMs`. */
+  async until(pred: (frames: SseFrame[]) => boolean, timeoutMs = 5000): Promise<SseFrame[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(this.frames)) {
+      if (this.ended) throw new Error(`stream ended before condition; frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timeout; frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      const chunk = await Promise.race([this.reader.read(), new Promise<null>((r) => setTimeout(() => r(null), left))]);
+      if (chunk === null) continue;
+      if (chunk.done) {
+        this.ended = true;
+        continue;
+      }
+      this.buf += this.decoder.decode(chunk.value, { stream: true });
+      this.parse();
+    }
+    return this.frames;
+  }
+
+  async cancel(): Promise<void> {
+    await this.reader.cancel().catch(() => undefined);
+  }
+
+  private parse(): void {
+    let idx;
+    while ((idx = this.buf.indexOf('\n\n')) >= 0) {
+      const block = this.buf.slice(0, idx);
+      this.buf = this.buf.slice(idx + 2);
+      const frame: SseFrame = {};
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+        else {
+          const c = line.indexOf(':');
+          const key = line.slice(0, c);
+          const value = line.slice(c + 1).replace(/^ /, '');
+          if (key === 'id' || key === 'event' || key === 'data') frame[key] = value;
+        }
+      }
+      this.frames.push(frame);
+    }
+  }
+}
+
+export const steps = (frames: SseFrame[]) => frames.filter((f) => f.event === 'step').map((f) => JSON.parse(f.data!));
+export const hasDone = (frames: SseFrame[]) => frames.some((f) => f.event === 'done');
