@@ -1,24 +1,60 @@
 #!/usr/bin/env node
-// `abstractgateway` entry point. `runner` drives runs of a data dir until SIGTERM/SIGINT;
-// `serve` will add the HTTP API (until then it runs the engine like `runner`).
+// `abstractgateway` entry point.
+//   serve   HTTP API + SSE (+ the runner unless --no-runner)
+//   runner  the runner only, cooperating with API processes on the same data dir
 
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
-import { openHost } from '../gateway/host.js';
+import { ensureAuthTokens, loadSecurityConfig } from '../config/security.js';
+import { Host } from '../gateway/host.js';
+import { buildApp } from '../http/app.js';
+import { StartupRefused, startupChecks } from './startup-checks.js';
 
-const USAGE = `usage: abstractgateway <serve|runner> [--data-dir DIR] [--flows-dir DIR]`;
+const USAGE = `usage:
+  abstractgateway serve  [--host HOST] [--port PORT] [--data-dir DIR] [--flows-dir DIR] [--no-runner]
+  abstractgateway runner [--data-dir DIR] [--flows-dir DIR]`;
 
-async function runEngine(config: Config): Promise<void> {
-  const host = await openHost(config);
-  for (const e of host.bundles.errors) process.stderr.write(`skipped bundle ${e.source}: ${e.error}\n`);
-  host.runtime.start();
-  process.stderr.write(`abstractgateway runner: data dir ${config.dataDir}, ${host.bundles.loaded.length} bundle(s) from ${config.flowsDir}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+type Env = Record<string, string | undefined>;
+
+const say = (msg: string) => process.stderr.write(`abstractgateway: ${msg}\n`);
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
-  // Graceful: stop claiming, finish the step in flight, release leases, close the store.
+}
+
+function reportBundles(host: Host): void {
+  for (const e of host.bundles.errors) say(`skipped bundle ${e.source}: ${e.error}`);
+  say(`${host.bundles.loaded.length} bundle(s) from ${host.config.flowsDir}; data dir ${host.config.dataDir}`);
+}
+
+async function runner(config: Config): Promise<void> {
+  const host = await Host.open(config);
+  reportBundles(host);
+  host.runtime.start();
+  await untilSignal();
+  await host.close(); // finishes the step in flight, releases leases
+}
+
+async function serve(config: Config, env: Env, listen: { host: string; port: number }): Promise<void> {
+  const security = loadSecurityConfig(env);
+  const { tokens, generatedPath } = await ensureAuthTokens(security, config.dataDir);
+  if (generatedPath) say(`no ABSTRACTGATEWAY_AUTH_TOKEN set: generated an admin token in ${generatedPath} (mode 0600)`);
+  for (const w of startupChecks(listen.host, security, tokens)) say(`warning: ${w}`);
+
+  const host = await Host.open(config);
+  reportBundles(host);
+  const app = await buildApp({ plane: host, env, security: { ...security, tokens } });
+  host.runtime.start();
+  const address = await app.listen(listen);
+  say(`listening on ${address}${config.runner ? '' : ' (no runner)'}`);
+
+  const signal = await untilSignal();
+  say(`${signal}: shutting down`);
+  await app.close(); // stop accepting, end streams, let requests in flight finish
   await host.close();
 }
 
@@ -26,24 +62,35 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' }, 'flows-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'flows-dir': { type: 'string' },
+      'no-runner': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals[0];
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const env = { ...process.env };
+  if (existsSync('.env')) process.loadEnvFile('.env'); // never overrides variables already set
+  const env: Env = { ...process.env };
   if (values['data-dir']) env.ABSTRACTGATEWAY_DATA_DIR = values['data-dir'];
   if (values['flows-dir']) env.ABSTRACTGATEWAY_FLOWS_DIR = values['flows-dir'];
   switch (command) {
     case 'runner':
-      await runEngine(loadConfig(env, { runner: true }));
+      await runner(loadConfig(env, { runner: true }));
       return 0;
-    case 'serve':
-      process.stderr.write('note: the HTTP API is not available yet; serving the run engine only\n');
-      await runEngine(loadConfig(env));
+    case 'serve': {
+      const port = Number(values.port ?? env.ABSTRACTGATEWAY_PORT ?? 8080);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer 0..65535, got '${values.port}'`);
+      const config = loadConfig(env, values['no-runner'] ? { runner: false } : {});
+      await serve(config, env, { host: values.host ?? env.ABSTRACTGATEWAY_HOST ?? '0.0.0.0', port });
       return 0;
+    }
     default:
       process.stderr.write(`unknown command '${command}'\n${USAGE}\n`);
       return 2;
@@ -53,7 +100,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`${e instanceof ConfigError ? 'configuration error' : 'error'}: ${(e as Error).message}\n`);
+    const known = e instanceof ConfigError || e instanceof StartupRefused;
+    process.stderr.write(`abstractgateway: ${known ? '' : 'error: '}${(e as Error).message}\n`);
     process.exit(1);
   },
 );

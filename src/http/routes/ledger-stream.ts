@@ -34,6 +34,12 @@ function startCursor(after: number, lastEventId: string | string[] | undefined):
 }
 
 export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
+  // On shutdown, end open streams so the server can close; clients resume from their cursor.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+
   app.get(
     '/runs/:run_id/ledger/stream',
     {
@@ -92,11 +98,18 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
         },
         () => finish(),
       );
-      res.on('close', () => {
+      const release = () => {
         closed = true;
         clearInterval(heartbeat);
         sub.close();
-      });
+        open.delete(end);
+      };
+      const end = () => {
+        release();
+        res.end();
+      };
+      open.add(end);
+      res.on('close', release);
 
       // A run that was already terminal when we connected, and whose records were all sent.
       if (isTerminal(initial.status)) {
