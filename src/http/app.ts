@@ -5,14 +5,24 @@ import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Host } from '../gateway/host.js';
 import { installErrorHandling } from './errors.js';
+import { ensureAuthTokens, loadSecurityConfig, type SecurityConfig } from '../config/security.js';
+import { registerSecurity } from './security/index.js';
+import { requestIdFor } from './security/request-id.js';
+import { registerOpenApi } from './openapi.js';
 import type { GatewayApp } from './types.js';
 import { pingRoutes, publicHealthRoutes } from './routes/health.js';
 import { ledgerStreamRoutes } from './routes/ledger-stream.js';
+import { runRoutes } from './routes/runs.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { commandRoutes } from './routes/commands.js';
+import { bundleRoutes } from './routes/bundles.js';
 
 export interface AppOptions {
   plane: Host;
   /** Environment the security policy is read from (default: process.env). */
   env?: Record<string, string | undefined>;
+  /** Security policy to use instead of reading it from `env`. */
+  security?: SecurityConfig;
   logger?: boolean;
 }
 
@@ -23,9 +33,15 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     logger: o.logger ?? false,
     // Body caps are enforced by the security layer with the reference's limits and messages.
     bodyLimit: 1024 * 1024 * 1024,
+    genReqId: requestIdFor,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as GatewayApp;
   installErrorHandling(app);
+  // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
+  const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
+  const { tokens } = await ensureAuthTokens(security, o.plane.config.dataDir);
+  registerSecurity(app, { ...security, tokens }, o.plane.config.dataDir);
+  await registerOpenApi(app);
   app.decorateRequest('plane', null as unknown as Host);
   app.addHook('onRequest', async (req) => {
     req.plane = o.plane;
@@ -36,6 +52,10 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     async (gw) => {
       await gw.register(pingRoutes);
       await gw.register(ledgerStreamRoutes);
+      await gw.register(runRoutes, { env: o.env });
+      await gw.register(ledgerRoutes);
+      await gw.register(commandRoutes);
+      await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
     },
     { prefix: GATEWAY_PREFIX },
   );

@@ -23,7 +23,15 @@ export interface TestServer {
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 export async function startServer(
-  opts: { env?: Record<string, string>; fixtures?: string[]; config?: Partial<Config>; app?: Partial<AppOptions> } = {},
+  opts: {
+    /** Overrides the test env; an undefined value removes the variable (e.g. the auth token). */
+    env?: Record<string, string | undefined>;
+    fixtures?: string[];
+    config?: Partial<Config>;
+    app?: Partial<AppOptions>;
+    /** Runs on the built app before it listens: register test-only routes here. */
+    beforeListen?: (app: GatewayApp) => void | Promise<void>;
+  } = {},
 ): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), 'agw-http-'));
   const dataDir = join(root, 'data');
@@ -34,6 +42,7 @@ export async function startServer(
   const host = await Host.open(loadConfig(env, opts.config));
   host.runtime.start();
   const app = await buildApp({ plane: host, env, ...opts.app });
+  await opts.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

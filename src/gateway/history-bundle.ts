@@ -1,0 +1,186 @@
+// RunHistoryBundle v1 (spec core-api §3.7): one document a thin client can render a run tree
+// from — the root run, every descendant's ledger (with absolute cursors), artifacts, a flat
+// timeline and, on request, the session's earlier turns.
+
+import { createHash } from 'node:crypto';
+import type { Host } from './host.js';
+import type { JsonObject, RunState, StepRecord } from '../runtime/types.js';
+import type { ArtifactMetadata, StoredRun } from '../store/types.js';
+import { isPlainObject } from '../util/json.js';
+import { nowIso, parseIsoMs } from '../util/time.js';
+import { DEFAULT_INLINE_LIMIT } from '../runtime/offload.js';
+import { loadRun, publicVars } from './runs.js';
+
+export interface HistoryBundleOptions {
+  include_subruns: boolean;
+  include_session: boolean;
+  session_turn_limit: number;
+  ledger_mode: 'tail' | 'full';
+  /** Records kept per run in tail mode; 0 means full. */
+  ledger_max_items: number;
+}
+
+const ARTIFACTS_PER_RUN = 500;
+const MAX_TREE = 5000;
+const LEDGER_PAGE = 2000;
+
+/** Records [from, total) of a run's ledger, read in pages. */
+async function ledgerFrom(host: Host, runId: string, from: number): Promise<StepRecord[]> {
+  const out: StepRecord[] = [];
+  for (;;) {
+    const page = await host.runtime.readLedger(runId, from + out.length, LEDGER_PAGE);
+    out.push(...page.items);
+    if (page.items.length < LEDGER_PAGE) return out;
+  }
+}
+
+/** Root first, then descendants breadth-first (oldest child first). */
+async function runTree(host: Host, root: StoredRun): Promise<StoredRun[]> {
+  const tree = [root];
+  const seen = new Set([root.run.run_id]);
+  for (let i = 0; i < tree.length && tree.length < MAX_TREE; i++) {
+    const children = await host.runtime.store.listRuns({ parent_run_id: tree[i].run.run_id, limit: MAX_TREE });
+    for (const c of children.reverse()) {
+      if (seen.has(c.run.run_id)) continue;
+      seen.add(c.run.run_id);
+      tree.push(c);
+    }
+  }
+  return tree;
+}
+
+const artifactSummary = (m: ArtifactMetadata) => ({
+  artifact_id: m.artifact_id,
+  blob_id: m.blob_id,
+  run_id: m.run_id,
+  content_type: m.content_type,
+  size_bytes: m.size_bytes,
+  created_at: m.created_at,
+  tags: m.tags,
+  descriptor: {},
+  metadata: m.metadata,
+  access: {},
+});
+
+async function runArtifacts(host: Host, runId: string) {
+  const metas = await host.runtime.store.artifacts.listByRun(runId);
+  metas.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.artifact_id < b.artifact_id ? -1 : 1));
+  return metas.slice(0, ARTIFACTS_PER_RUN).map(artifactSummary);
+}
+
+function timelineItem(runId: string, cursor: number, r: StepRecord) {
+  const endedAt = r.ended_at ?? r.started_at;
+  const ms = parseIsoMs(endedAt ?? '') - parseIsoMs(r.started_at ?? '');
+  return {
+    run_id: runId,
+    cursor,
+    node_id: r.node_id || null,
+    status: r.status || null,
+    effect_type: r.effect?.type || null,
+    started_at: r.started_at,
+    ended_at: endedAt,
+    duration_ms: Number.isFinite(ms) ? Math.max(0, Math.round(ms * 100) / 100) : null,
+  };
+}
+
+/** Input values too large to inline become artifact refs (content-addressed, so re-exports reuse them). */
+async function boundedInputs(host: Host, run: RunState): Promise<JsonObject> {
+  const out = publicVars(isPlainObject(run.vars) ? run.vars : {});
+  for (const [k, v] of Object.entries(out)) {
+    const json = JSON.stringify(v) ?? '';
+    if (Buffer.byteLength(json) <= DEFAULT_INLINE_LIMIT) continue;
+    const bytes = Buffer.from(typeof v === 'string' ? v : json);
+    const artifactId = `hb_${createHash('sha256').update(run.run_id).update('\0').update(k).update('\0').update(bytes).digest('hex').slice(0, 32)}`;
+    await host.runtime.store.artifacts.put(bytes, {
+      artifact_id: artifactId,
+      run_id: run.run_id,
+      content_type: typeof v === 'string' ? 'text/plain' : 'application/json',
+      tags: { source: 'history_bundle', kind: 'input_data', path: `input_data.${k}` },
+    });
+    out[k] = { $artifact: artifactId };
+  }
+  return out;
+}
+
+const firstText = (...vs: unknown[]): string | null => {
+  for (const v of vs) if (typeof v === 'string' && v.trim()) return v.trim();
+  return null;
+};
+
+/** A condensed session turn: the root run with its prompt and answer (no per-turn stats). */
+function sessionTurn(s: StoredRun) {
+  const { run } = s;
+  const vars = isPlainObject(run.vars) ? run.vars : {};
+  const ctx = isPlainObject(vars.context) ? vars.context : {};
+  const out = isPlainObject(run.output) ? run.output : {};
+  const nested = isPlainObject(out.result) ? out.result : isPlainObject(out.output) ? out.output : {};
+  const scheduled = run.workflow_id.startsWith('scheduled:') || isPlainObject(vars._meta?.schedule);
+  return {
+    run_id: run.run_id,
+    workflow_id: run.workflow_id || null,
+    kind: scheduled ? 'scheduled' : Array.isArray(ctx.messages) ? 'chat' : 'run',
+    status: run.status,
+    created_at: run.created_at || null,
+    updated_at: run.updated_at || null,
+    prompt: firstText(vars.prompt, vars.message, vars.task, ctx.task, ctx.message),
+    attachments: Array.isArray(ctx.attachments) ? ctx.attachments.filter(isPlainObject) : [],
+    answer: firstText(out.response, out.answer, out.message, out.text, out.content, nested.response, nested.answer, nested.message, nested.text, nested.content),
+  };
+}
+
+async function sessionTurns(host: Host, root: RunState, limit: number) {
+  const untilMs = parseIsoMs(root.created_at);
+  const rows = await host.runtime.store.listRuns({ session_id: root.session_id!, root_only: true, limit: Math.max(1000, limit * 5) });
+  const turns = rows
+    .filter((r) => !r.run.workflow_id.startsWith('__') && !(parseIsoMs(r.run.created_at) > untilMs))
+    .sort((a, b) => parseIsoMs(a.run.created_at) - parseIsoMs(b.run.created_at))
+    .map(sessionTurn);
+  // Chat turns win over scheduled wrappers and plain runs when a session has any.
+  const chat = turns.filter((t) => t.kind === 'chat');
+  return (chat.length > 0 ? chat : turns).slice(-limit);
+}
+
+export async function historyBundle(host: Host, runId: string, o: HistoryBundleOptions) {
+  const root = await loadRun(host, runId);
+  const { run } = root;
+  const tail = o.ledger_mode === 'tail' && o.ledger_max_items > 0;
+  const ledgers: Record<string, JsonObject> = {};
+  const timeline: ReturnType<typeof timelineItem>[] = [];
+  for (const { run: r, ledger_len: total } of o.include_subruns ? await runTree(host, root) : [root]) {
+    const start = tail ? Math.max(0, total - o.ledger_max_items) : 0;
+    const items = (await ledgerFrom(host, r.run_id, start)).map((record, i) => ({ cursor: start + i + 1, record }));
+    ledgers[r.run_id] = {
+      run_id: r.run_id,
+      total: start + items.length,
+      cursor_start: start + 1,
+      cursor_end: start + items.length,
+      items,
+      artifacts: await runArtifacts(host, r.run_id),
+    };
+    for (const it of items) timeline.push(timelineItem(r.run_id, it.cursor, it.record));
+  }
+  const snapshot = run.vars?._runtime?.workflow_snapshot;
+  return {
+    version: 1,
+    generated_at: nowIso(),
+    root_run_id: run.run_id,
+    run: {
+      run_id: run.run_id,
+      workflow_id: run.workflow_id,
+      status: run.status,
+      current_node: run.current_node,
+      created_at: run.created_at,
+      updated_at: run.updated_at,
+      actor_id: run.actor_id,
+      session_id: run.session_id,
+      parent_run_id: run.parent_run_id,
+      error: run.error,
+      waiting: run.waiting,
+    },
+    workflow_snapshot: isPlainObject(snapshot) && snapshot.artifact_id ? snapshot : null,
+    input_data: await boundedInputs(host, run),
+    ledgers,
+    timeline,
+    session: o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(host, run, o.session_turn_limit) } : null,
+  };
+}

@@ -1,0 +1,271 @@
+// Runs as the gateway serves them (spec core-api §3.2, §3.4–3.6): the start pipeline, listing
+// and the "re-run" view of a run's inputs. Functions over a Host; the only HTTP they know is
+// the status of the errors they throw.
+
+import { rmSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { Host } from './host.js';
+import { HttpError, badRequest, conflict, notFound } from '../http/errors.js';
+import { RuntimeInputError } from '../runtime/runtime.js';
+import type { JsonObject, RunStatus, StepRecord } from '../runtime/types.js';
+import type { StoredRun } from '../store/types.js';
+import { ResolveError, isDraftVersion, parseNamespacedId, splitBundleRef } from '../flow/versions.js';
+import { entrypointInputs } from './flow-inputs.js';
+import { isPlainObject } from '../util/json.js';
+import { DRAFT_PURPOSE, cleanStartInput, createRunWorkspace, writeWorkspaceMarker, type WorkspacePolicy } from './run-input.js';
+import { runSummary, type RunSummary } from './run-summary.js';
+
+// ---- POST /runs/start ----
+
+export interface StartRunRequest {
+  bundle_id?: string | null;
+  flow_id?: string | null;
+  bundle_version?: string | null;
+  input_data?: JsonObject;
+  session_id?: string | null;
+  registry_scope?: string | null;
+  thinking?: unknown;
+  run_lifecycle?: JsonObject | null;
+}
+
+const blank = (v: string | null | undefined): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+const CATALOG_SCOPES = new Set(['catalog', 'tenant', 'tenant_catalog']);
+const FRAMEWORK_SCOPES = new Set(['framework', 'framework_catalog', 'global']);
+
+const normScope = (s: string | null | undefined) => (s ?? '').trim().toLowerCase().replace(/-/g, '_');
+const isCatalogScope = (s: string) => CATALOG_SCOPES.has(s) || FRAMEWORK_SCOPES.has(s);
+
+/** Only the private registry exists here; catalog scopes are recognized and refused. */
+function checkRegistryScope(raw: string | null | undefined): void {
+  const scope = normScope(raw);
+  if (!scope || scope === 'private') return;
+  if (FRAMEWORK_SCOPES.has(scope)) throw new HttpError(501, 'framework_catalog is reserved but not loadable yet; use tenant_catalog');
+  if (CATALOG_SCOPES.has(scope)) throw new HttpError(501, 'Workflow catalogs are not available on this gateway');
+  throw badRequest(`Unsupported registry_scope: ${raw}`);
+}
+
+/** Draft bundle versions may only be started as draft tests (step 1; version sources are not cross-checked here). */
+function checkDraftGate(req: StartRunRequest): void {
+  const requested =
+    blank(req.bundle_version) ?? splitBundleRef(req.bundle_id ?? '').version ?? parseNamespacedId(blank(req.flow_id) ?? '')?.version;
+  if (!requested || !isDraftVersion(requested) || isCatalogScope(normScope(req.registry_scope))) return;
+  const purpose = isPlainObject(req.run_lifecycle) && typeof req.run_lifecycle.purpose === 'string' ? req.run_lifecycle.purpose.trim() : '';
+  if (purpose !== DRAFT_PURPOSE) throw badRequest("draft bundle versions require run_lifecycle.purpose='draft_test'");
+}
+
+/** Workflow id for the request (step 7); resolution 400s carry the reference's prefix. */
+function resolveWorkflow(host: Host, req: StartRunRequest): string {
+  let workflowId: string;
+  try {
+    workflowId = host.registry.resolveStart({ bundle_id: req.bundle_id, bundle_version: req.bundle_version, flow_id: req.flow_id });
+  } catch (err) {
+    if (err instanceof ResolveError && err.status === 400) throw badRequest(`Failed to start run: ${err.message}`);
+    throw err;
+  }
+  const ns = parseNamespacedId(workflowId);
+  // Deprecation is keyed by (bundle id, flow id) across versions; raw workflow ids have none.
+  if (ns?.bundleId && host.registry.latestVersion(ns.bundleId) !== undefined) {
+    const dep = host.deprecations.get(ns.bundleId, ns.flowId);
+    if (dep) throw conflict(`Workflow '${ns.bundleId}:${ns.flowId}' is deprecated${dep.reason ? `: ${dep.reason}` : ''}`);
+  }
+  return workflowId;
+}
+
+/** The start pipeline of core-api §3.2; returns the new run id. The runner executes the run. */
+export async function startRun(host: Host, req: StartRunRequest, workspace: WorkspacePolicy): Promise<string> {
+  if (!blank(req.flow_id) && !blank(req.bundle_id)) throw badRequest('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
+  checkDraftGate(req);
+  checkRegistryScope(req.registry_scope);
+  const vars = cleanStartInput({ input_data: req.input_data ?? {}, thinking: req.thinking, run_lifecycle: req.run_lifecycle }, workspace);
+  const workflowId = resolveWorkflow(host, req);
+
+  // Created only once the request is known to be valid, so rejected starts leave no directory.
+  const ownWorkspace = typeof vars.workspace_root === 'string' && vars.workspace_root.trim() ? undefined : createRunWorkspace(workspace);
+  if (ownWorkspace) vars.workspace_root = ownWorkspace;
+  let runId: string;
+  try {
+    runId = (await host.runtime.startRun({ workflow_id: workflowId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
+  } catch (err) {
+    if (ownWorkspace) rmSync(ownWorkspace, { recursive: true, force: true });
+    if (err instanceof HttpError || err instanceof RuntimeInputError) throw err;
+    throw badRequest(`Failed to start run: ${(err as Error).message}`);
+  }
+  if (ownWorkspace) writeWorkspaceMarker(ownWorkspace, runId);
+  return runId;
+}
+
+// ---- GET /runs/{id}, GET /runs ----
+
+export async function loadRun(host: Host, runId: string): Promise<StoredRun> {
+  let stored: StoredRun | null;
+  try {
+    stored = await host.runtime.store.getRun(runId);
+  } catch (err) {
+    throw new HttpError(500, `Failed to load run: ${(err as Error).message}`);
+  }
+  if (!stored) throw notFound(`Run '${runId}' not found`);
+  return stored;
+}
+
+export const getRunSummary = async (host: Host, runId: string): Promise<RunSummary> => runSummary(await loadRun(host, runId));
+
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
+
+export interface ListRunsQuery {
+  limit: number;
+  status?: string;
+  workflow_id?: string;
+  session_id?: string;
+  root_only: boolean;
+  include_ledger_len: boolean;
+  include_metrics: boolean;
+  include_drafts: boolean;
+}
+
+export interface RunMetrics {
+  steps: number;
+  llm_calls: number;
+  tool_calls: number;
+  tokens_total: number;
+}
+
+export type RunListItem = Omit<RunSummary, 'ledger_len'> & { ledger_len?: number } & Partial<RunMetrics>;
+
+/** Most recently updated first; internal `__*` workflows and drafts hidden unless asked for. */
+export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListItem[]> {
+  let status: RunStatus | undefined;
+  if (blank(q.status)) {
+    status = q.status!.trim().toLowerCase() as RunStatus;
+    if (!RUN_STATUSES.includes(status)) throw badRequest('Invalid status (expected: running|waiting|completed|failed|cancelled)');
+  }
+  const workflowId = blank(q.workflow_id);
+  const hideInternal = workflowId === undefined;
+  // Hidden runs are filtered after the query: over-fetch so the page is usually still full.
+  const filtering = hideInternal || !q.include_drafts;
+  const rows = await host.runtime.store.listRuns({
+    status,
+    workflow_id: workflowId,
+    session_id: blank(q.session_id),
+    root_only: q.root_only,
+    limit: filtering ? Math.max(200, q.limit * 5) : q.limit,
+  });
+  const items: RunListItem[] = [];
+  for (const row of rows) {
+    if (items.length >= q.limit) break;
+    if (hideInternal && row.run.workflow_id.startsWith('__')) continue;
+    const summary: RunListItem = runSummary(row);
+    if (summary.is_draft && !q.include_drafts) continue;
+    if (!q.include_ledger_len) delete summary.ledger_len;
+    if (q.include_metrics) Object.assign(summary, await runMetrics(host, row.run.run_id));
+    items.push(summary);
+  }
+  return items;
+}
+
+const METRICS_PAGE = 2000;
+
+/** Counted over the run's completed ledger records (core-api §3.5). */
+async function runMetrics(host: Host, runId: string): Promise<RunMetrics> {
+  const m: RunMetrics = { steps: 0, llm_calls: 0, tool_calls: 0, tokens_total: 0 };
+  for (let after = 0; ; ) {
+    const page = await host.runtime.readLedger(runId, after, METRICS_PAGE);
+    for (const r of page.items) addMetrics(m, r);
+    if (page.items.length < METRICS_PAGE) return m;
+    after = page.next_after;
+  }
+}
+
+function addMetrics(m: RunMetrics, r: StepRecord): void {
+  if (r.status !== 'completed') return;
+  m.steps++;
+  if (r.effect?.type === 'llm_call') {
+    m.llm_calls++;
+    const total = r.result?.usage?.total_tokens;
+    if (typeof total === 'number' && Number.isFinite(total)) m.tokens_total += total;
+  } else if (r.effect?.type === 'tool_calls' && Array.isArray(r.effect.payload?.tool_calls)) {
+    m.tool_calls += r.effect.payload.tool_calls.filter((c: unknown) => c != null).length;
+  }
+}
+
+// ---- GET /runs/{id}/input_data ----
+
+export interface RunInputData {
+  run_id: string;
+  workflow_id: string;
+  bundle_id: string | null;
+  bundle_version?: string;
+  flow_id: string | null;
+  pin_ids: string[];
+  input_data: JsonObject;
+  workspace: JsonObject;
+}
+
+/** Ids of the flow's start pins (core-api §2.5). */
+const startPinIds = (flow: unknown): string[] => entrypointInputs(flow).map((p) => p.id);
+
+const pick = (vars: JsonObject, keys: string[]): JsonObject => Object.fromEntries(keys.filter((k) => k in vars).map((k) => [k, vars[k]]));
+
+/** Vars without the reserved `_*` namespaces: what a client put in, plus flow variables. */
+export const publicVars = (vars: JsonObject): JsonObject => Object.fromEntries(Object.entries(vars).filter(([k]) => !k.startsWith('_')));
+
+const WORKSPACE_KEYS = ['workspace_root', 'workspace_access_mode', 'workspace_allowed_paths', 'workspace_ignored_paths'] as const;
+
+/** Workspace knobs a follow-up run needs; paths under the operator root are made relative (no server paths leak). */
+function publicWorkspace(vars: JsonObject, policy: WorkspacePolicy): JsonObject {
+  const rel = (p: string): string => {
+    if (!policy.operatorDir || !isAbsolute(p)) return p;
+    const r = relative(policy.operatorDir, resolve(p));
+    return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? resolve(p) : r;
+  };
+  const out: JsonObject = {};
+  for (const key of WORKSPACE_KEYS) {
+    const v = vars[key];
+    if (v === undefined || v === null) continue;
+    const pathValued = key !== 'workspace_access_mode';
+    if (typeof v === 'string') {
+      const lines = v.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (lines.length === 0) continue;
+      out[key] = key === 'workspace_root' ? rel(v.trim()) : pathValued ? lines.map(rel).join('\n') : v.trim();
+    } else if (Array.isArray(v)) {
+      const items = v.map((x) => String(x ?? '').trim()).filter(Boolean);
+      if (items.length > 0) out[key] = pathValued ? items.map(rel) : items;
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+/** The inputs a run was started with, filtered to the flow's start pins when they are known (core-api §3.6). */
+export async function runInputData(host: Host, runId: string, policy: WorkspacePolicy): Promise<RunInputData> {
+  const { run } = await loadRun(host, runId);
+  const vars = isPlainObject(run.vars) ? run.vars : {};
+  const base = { run_id: run.run_id, workflow_id: run.workflow_id ?? '', workspace: publicWorkspace(vars, policy) };
+
+  const schedule = vars._meta?.schedule;
+  if (isPlainObject(schedule) && blank(schedule.target_bundle_id) && blank(schedule.target_flow_id)) {
+    const bundleId = schedule.target_bundle_id.trim();
+    const flowId = schedule.target_flow_id.trim();
+    const targetVars = isPlainObject(vars.vars) ? vars.vars : {};
+    const bundle = host.registry.getBundle(bundleId, blank(schedule.target_bundle_version));
+    const pins = startPinIds(bundle?.flows[flowId]);
+    if (bundle && pins.length > 0) {
+      return { ...base, bundle_id: bundleId, bundle_version: bundle.bundle_version, flow_id: flowId, pin_ids: pins, input_data: pick(targetVars, pins) };
+    }
+    return { ...base, bundle_id: bundleId, flow_id: flowId, pin_ids: [], input_data: targetVars };
+  }
+
+  const ns = parseNamespacedId(run.workflow_id ?? '');
+  if (ns) {
+    const bundle = ns.bundleId ? host.registry.getBundle(ns.bundleId, ns.version) : undefined;
+    const pins = startPinIds(bundle?.flows[ns.flowId]);
+    if (bundle && pins.length > 0) {
+      return { ...base, bundle_id: bundle.bundle_id, bundle_version: bundle.bundle_version, flow_id: ns.flowId, pin_ids: pins, input_data: pick(vars, pins) };
+    }
+  }
+  // Fallback (reference quirk kept): bundle_id is the raw workflow-id prefix, version included.
+  const [prefix, rest] = (run.workflow_id ?? '').split(/:(.*)/s, 2).map((x) => x?.trim());
+  const split = prefix && rest ? { bundle_id: prefix, flow_id: rest } : { bundle_id: null, flow_id: null };
+  return { ...base, ...split, pin_ids: [], input_data: publicVars(vars) };
+}

@@ -1,0 +1,99 @@
+// Write-request audit log (spec security §1.9): one compact JSON line per POST/PUT/PATCH/DELETE in
+// <DATA_DIR>/audit_log.jsonl, rotated by size to audit_log.<ts>.jsonl. Lines are queued and
+// appended in batches by one writer, so writes stay ordered and a burst costs one syscall.
+// Tokens never appear: only their sha256 fingerprint. Failures are logged, never thrown.
+
+import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nowIso } from '../../util/time.js';
+
+export interface AuditEntry {
+  ts: string;
+  request_id: string;
+  ip: string;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  duration_ms: number;
+  auth_required: boolean;
+  auth_token_fp?: string;
+  principal_user_id?: string;
+  principal_tenant_id?: string;
+  origin?: string;
+  user_agent?: string;
+  bytes_in?: number;
+  headers?: Record<string, string>;
+  error?: string;
+}
+
+/** Query keys only, values redacted (they can carry secrets); at most 50 keys. */
+export function redactQuery(rawQuery: string): string {
+  const keys = rawQuery
+    .split('&')
+    .map((kv) => kv.split('=', 1)[0]!.trim())
+    .filter(Boolean)
+    .slice(0, 50);
+  return keys.map((k) => `${k}=<redacted>`).join('&');
+}
+
+const ROTATED = /^audit_log\..+\.jsonl$/;
+
+export class AuditLog {
+  readonly file: string;
+  private pending: string[] = [];
+  private writing: Promise<void> | null = null;
+  private size = -1;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+    private readonly rotations: number,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.file = join(dir, 'audit_log.jsonl');
+  }
+
+  write(entry: AuditEntry): void {
+    this.pending.push(`${JSON.stringify(entry)}\n`);
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once everything queued so far is on disk (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const chunk = this.pending.join('');
+        this.pending = [];
+        try {
+          await this.rotateIfFull();
+          await appendFile(this.file, chunk, { mode: 0o600 });
+          this.size += Buffer.byteLength(chunk);
+        } catch (err) {
+          this.size = -1;
+          this.onError(err);
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async rotateIfFull(): Promise<void> {
+    if (this.size < 0) {
+      await mkdir(this.dir, { recursive: true });
+      this.size = await stat(this.file).then((s) => s.size, () => 0);
+    }
+    if (this.maxBytes <= 0 || this.size < this.maxBytes) return;
+    const ts = nowIso().replace(/[:-]/g, '');
+    await rename(this.file, join(this.dir, `audit_log.${ts}.jsonl`));
+    this.size = 0;
+    if (this.rotations <= 0) return;
+    const rotated = (await readdir(this.dir)).filter((f) => ROTATED.test(f)).sort();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.rotations))) await unlink(join(this.dir, old));
+  }
+}
