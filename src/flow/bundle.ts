@@ -30,11 +30,12 @@ export interface BundleLimits {
 
 const MiB = 1024 * 1024;
 
+// The archive cap matches the reference's upload cap (ABSTRACTGATEWAY_MAX_BUNDLE_BYTES, 75 MiB).
 export const DEFAULT_BUNDLE_LIMITS: Readonly<BundleLimits> = Object.freeze({
-  maxArchiveBytes: 32 * MiB,
+  maxArchiveBytes: 75 * MiB,
   maxEntries: 2000,
-  maxEntryBytes: 16 * MiB,
-  maxTotalBytes: 64 * MiB,
+  maxEntryBytes: 64 * MiB,
+  maxTotalBytes: 256 * MiB,
   maxCompressionRatio: 100,
 });
 

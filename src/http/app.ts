@@ -16,6 +16,8 @@ import { runRoutes } from './routes/runs.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { commandRoutes } from './routes/commands.js';
 import { bundleRoutes } from './routes/bundles.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { discoveryRoutes } from './routes/discovery.js';
 
 export interface AppOptions {
   plane: Host;
@@ -56,6 +58,8 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       await gw.register(ledgerRoutes);
       await gw.register(commandRoutes);
       await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
+      await gw.register(artifactRoutes);
+      await gw.register(discoveryRoutes);
     },
     { prefix: GATEWAY_PREFIX },
   );

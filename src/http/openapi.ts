@@ -10,10 +10,21 @@ import type { GatewayApp } from './types.js';
 const BEARER = 'gatewayBearerAuth';
 const underGateway = (url: string) => url === '/api/gateway' || url.startsWith('/api/gateway/');
 
+/**
+ * Parameters with a default are optional for clients; the route schemas list them as required
+ * only so that Ajv fills the default in.
+ */
+function defaultsOptional(s: unknown): unknown {
+  const obj = s as { properties?: Record<string, { default?: unknown }>; required?: string[] } | undefined;
+  if (!obj?.properties || !Array.isArray(obj.required)) return s;
+  return { ...obj, required: obj.required.filter((k) => obj.properties![k]?.default === undefined) };
+}
+
 /** Every gateway operation requires the bearer scheme; anything else keeps its own security. */
-function withGatewaySecurity({ schema, url }: { schema: FastifySchema; url: string }) {
-  if (!underGateway(url)) return { schema, url };
-  return { schema: { ...schema, security: [...(schema?.security ?? []), { [BEARER]: [] }] }, url };
+function transform({ schema, url }: { schema: FastifySchema; url: string }) {
+  const doc = schema?.querystring ? { ...schema, querystring: defaultsOptional(schema.querystring) } : schema;
+  if (!underGateway(url)) return { schema: doc, url };
+  return { schema: { ...doc, security: [...(doc?.security ?? []), { [BEARER]: [] }] }, url };
 }
 
 // Swagger UI needs inline styles (React style attributes); scripts are all same-origin files.
@@ -29,7 +40,7 @@ export async function registerOpenApi(app: GatewayApp): Promise<void> {
       },
       components: { securitySchemes: { [BEARER]: { type: 'http', scheme: 'bearer' } } },
     },
-    transform: withGatewaySecurity,
+    transform,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // /redoc is the same viewer (the reference serves one page at both paths). Each copy lives in its

@@ -61,6 +61,14 @@ describe('OpenAPI and docs', () => {
     });
   }
 
+  it('documents query parameters that have defaults as optional', async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as any;
+    const query = doc.paths['/api/gateway/runs/{run_id}/ledger'].get.parameters.filter((p: any) => p.in === 'query');
+    assert.deepEqual(query.map((p: any) => [p.name, p.required]), [['after', false], ['limit', false]]);
+    const path = doc.paths['/api/gateway/runs/{run_id}/ledger'].get.parameters.find((p: any) => p.in === 'path');
+    assert.equal(path.required, true);
+  });
+
   it('renders offline in Chromium and Authorize sends the bearer token', { timeout: 60_000 }, async () => {
     let browser: Browser | undefined;
     try {

@@ -1,0 +1,19 @@
+// Discovery (spec clients.md §5: "may return empty"): tools and providers the gateway can offer.
+// No LLM provider or tool executor is configured yet, so the honest answer is an empty list.
+
+import { Type } from '@sinclair/typebox';
+import type { GatewayApp } from '../types.js';
+
+export async function discoveryRoutes(app: GatewayApp): Promise<void> {
+  app.get('/discovery/tools', { schema: { tags: ['discovery'], summary: 'Tools available to agents' } }, async () => ({ items: [] }));
+  app.get(
+    '/discovery/providers',
+    { schema: { tags: ['discovery'], summary: 'Configured LLM providers', querystring: Type.Object({ include_models: Type.Optional(Type.Boolean()) }) } },
+    async () => ({ items: [] }),
+  );
+  app.get(
+    '/discovery/providers/:provider/models',
+    { schema: { tags: ['discovery'], summary: 'Models of a provider', params: Type.Object({ provider: Type.String() }) } },
+    async (req) => ({ provider: req.params.provider, models: [], error: `Provider '${req.params.provider}' is not configured` }),
+  );
+}
