@@ -48,7 +48,7 @@ export async function makeHarness(opts: Partial<Omit<RuntimeOptions, 'store' | '
     async start(workflowId, input = {}, sessionId) {
       return (await runtime.startRun({ workflow_id: workflowId, input_data: input, session_id: sessionId })).run_id;
     },
-    async waitFor(runId, pred, timeoutMs = 5000) {
+    async waitFor(runId, pred, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const run = await runtime.getRun(runId);

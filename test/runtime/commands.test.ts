@@ -20,7 +20,7 @@ describe('command inbox', () => {
     return settled(command_id);
   };
   const settled = async (commandId: string): Promise<CommandRecord> => {
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 2000; i++) {
       const c = await h.runtime.getCommand(commandId);
       if (c && c.state !== 'pending') return c;
       await new Promise((r) => setTimeout(r, 5));
@@ -48,7 +48,7 @@ describe('command inbox', () => {
     const busy = flowOf(
       [
         start(),
-        exec('for', 'for', { inputs: ['start', 'end', 'step'], execOuts: ['loop', 'done'], outputs: ['i', 'index'], pinDefaults: { start: 0, end: 400, step: 1 } }),
+        exec('for', 'for', { inputs: ['start', 'end', 'step'], execOuts: ['loop', 'done'], outputs: ['i', 'index'], pinDefaults: { start: 0, end: 150, step: 1 } }),
         exec('set', 'set_var', { inputs: ['name', 'value'], pinDefaults: { name: 'last' } }),
         exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
       ],
@@ -134,7 +134,7 @@ describe('command inbox', () => {
     await send(id, 'resume');
     const done = await h.waitFor(id, isDone);
     assert.equal(done.status, 'completed');
-    assert.equal(done.vars.last, 399);
+    assert.equal(done.vars.last, 149);
   });
 
   it('rejects what cannot apply, with a reason, and changes nothing', async () => {
