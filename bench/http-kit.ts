@@ -1,0 +1,269 @@
+// Shared pieces of the HTTP benchmarks: the benchmark flows, a keep-alive JSON client over
+// node:http, the gateway server as a child process (the real CLI `serve`), and statistics.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { exec, data, wire, flowOf, pure } from '../test/flow/flowkit.js';
+import type { VisualFlow } from '../src/flow/types.js';
+
+export const TOKEN = 'bench-token-0123456789abcdef0123';
+export const BUNDLE = 'httpbench';
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** on_flow_start → on_flow_end: the smallest complete run (3 ledger records incl. terminal). */
+export const trivialFlow: VisualFlow = flowOf(
+  [exec('start', 'on_flow_start', { entry: true, outputs: ['x'] }), exec('end', 'on_flow_end', { inputs: ['x'], execOuts: [] })],
+  [wire('start', 'end'), data('start', 'x', 'end', 'x')],
+  { id: 'trivial' },
+);
+
+/** for i in [0, n): answer_user "line<i>" → 2 ledger records per iteration. */
+export const chattyFlow: VisualFlow = flowOf(
+  [
+    exec('start', 'on_flow_start', { entry: true, outputs: ['n'] }),
+    exec('for', 'for', { inputs: ['start', 'end'], execOuts: ['loop', 'done'], outputs: ['i'], pinDefaults: { start: 0 } }),
+    pure('msg', 'concat', { inputs: ['a', 'b'], pinDefaults: { a: 'line' } }),
+    exec('say', 'answer_user', { inputs: ['message'] }),
+    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
+  ],
+  [wire('start', 'for'), data('start', 'n', 'for', 'end'), wire('for', 'say', 'loop'), data('for', 'i', 'msg', 'b'), data('msg', 'result', 'say', 'message'), wire('for', 'end', 'done')],
+  { id: 'chatty' },
+);
+
+/** Waits for an answer, echoes it, waits again (never ends): each resume appends new records. */
+export const echoFlow: VisualFlow = flowOf(
+  [
+    exec('start', 'on_flow_start', { entry: true, outputs: [] }),
+    exec('w', 'while', { inputs: ['condition'], execOuts: ['loop', 'done'], pinDefaults: { condition: true } }),
+    exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt: 'next?' } }),
+    exec('say', 'answer_user', { inputs: ['message'] }),
+    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
+  ],
+  [wire('start', 'w'), wire('w', 'ask', 'loop'), wire('ask', 'say'), data('ask', 'response', 'say', 'message'), wire('w', 'end', 'done')],
+  { id: 'echo' },
+);
+
+export const FLOWS = [trivialFlow, chattyFlow, echoFlow];
+
+// ---------------------------------------------------------------- statistics
+
+export const now = () => performance.timeOrigin + performance.now(); // epoch ms, sub-ms resolution, comparable across processes
+
+export function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function summary(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number; mean: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+export const median = (xs: number[]) => summary(xs).p50;
+
+// ---------------------------------------------------------------- HTTP client
+
+export interface Reply {
+  status: number;
+  body: any;
+}
+
+export class Client {
+  readonly agent: http.Agent;
+  constructor(
+    readonly port: number,
+    readonly token = TOKEN,
+    sockets = 64,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  }
+
+  request(method: string, path: string, body?: unknown): Promise<Reply> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: { authorization: `Bearer ${this.token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: any = text;
+            try {
+              parsed = text ? JSON.parse(text) : null;
+            } catch {
+              /* keep text */
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  async json(method: string, path: string, body?: unknown): Promise<any> {
+    const r = await this.request(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  start(flowId: string, input: Record<string, unknown> = {}): Promise<string> {
+    return this.json('POST', '/api/gateway/runs/start', { bundle_id: BUNDLE, flow_id: flowId, input_data: input }).then((b) => b.run_id);
+  }
+
+  run(id: string): Promise<any> {
+    return this.json('GET', `/api/gateway/runs/${id}`);
+  }
+
+  async waitFor(id: string, pred: (r: any) => boolean, timeoutMs = 30_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.run(id);
+      if (pred(r)) return r;
+      if (Date.now() > deadline) throw new Error(`timeout waiting for run ${id}: ${JSON.stringify(r).slice(0, 300)}`);
+      await sleep(5);
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- the server child process
+
+export interface ServerProc {
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node dist/src/cli/main.js serve` in its own process (own event loop; the two cores are
+ * still shared with the load generator). The shell raises the fd soft limit first.
+ */
+export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProc> {
+  const port = await freePort();
+  // AGW_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles only the server.
+  const nodeArgs = process.env.AGW_BENCH_SERVER_NODE_ARGS ?? '';
+  const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
+  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${CLI}" serve --host 127.0.0.1 --port ${port}`], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 20_000);
+    child.stderr!.on('data', (c) => {
+      log += c;
+      if (log.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${log}`)));
+  });
+  child.stderr!.on('data', (c) => {
+    if (/error|warning/i.test(String(c))) process.stderr.write(`[server] ${c}`);
+  });
+  return {
+    port,
+    pid: child.pid!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** VmRSS of a process in MiB. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** utime+stime of a process in ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+}
+
+// ---------------------------------------------------------------- SSE parsing
+
+/** Incremental SSE parser: calls onFrame for each complete frame. */
+export class SseParser {
+  private buf = '';
+  constructor(private readonly onFrame: (event: string | undefined, id: string | undefined, data: string | undefined) => void) {}
+  push(chunk: string): void {
+    this.buf += chunk;
+    let idx;
+    while ((idx = this.buf.indexOf('\n\n')) >= 0) {
+      const block = this.buf.slice(0, idx);
+      this.buf = this.buf.slice(idx + 2);
+      let event: string | undefined;
+      let id: string | undefined;
+      let dataLine: string | undefined;
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('id: ')) id = line.slice(4);
+        else if (line.startsWith('data: ')) dataLine = line.slice(6);
+      }
+      this.onFrame(event, id, dataLine);
+    }
+  }
+}
+
+/** Opens one SSE stream with its own socket (no agent pooling). */
+export function openStream(
+  port: number,
+  path: string,
+  onFrame: (event: string | undefined, id: string | undefined, data: string | undefined) => void,
+  opts: { token?: string; onEnd?: () => void } = {},
+): Promise<{ status: number; req: http.ClientRequest; res: http.IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${opts.token ?? TOKEN}`, accept: 'text/event-stream' } }, (res) => {
+      const parser = new SseParser(onFrame);
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => parser.push(c));
+      res.on('end', () => opts.onEnd?.());
+      res.on('error', () => opts.onEnd?.());
+      resolve({ status: res.statusCode ?? 0, req, res });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
