@@ -1,12 +1,17 @@
 // Live ledger subscriptions. A subscriber registers BEFORE it replays, then every store
-// signal for its run makes it read from its own cursor: a signal is only a hint, the store
+// signal for its run makes it read on from its own cursor: a signal is only a hint, the store
 // is the truth, so nothing between replay and live can be missed or duplicated. Delivery
 // awaits the consumer, so a slow consumer holds a cursor, never a growing buffer.
+//
+// Fan-out: subscribers of one run share a feed. On a signal the feed reads the new records
+// once and serializes each once; caught-up subscribers are served from that small cache, so a
+// thousand streams on one run cost one read, not a thousand.
 
 import type { RuntimeStore, Store } from '../store/types.js';
 import type { StepRecord } from './types.js';
 
-export type LedgerConsumer = (records: StepRecord[], cursor: number) => void | Promise<void>;
+/** Receives records after its cursor, their JSON text, and the new cursor. */
+export type LedgerConsumer = (records: StepRecord[], cursor: number, json: string[]) => void | Promise<void>;
 
 export interface LedgerSubscription {
   readonly cursor: number;
@@ -14,24 +19,27 @@ export interface LedgerSubscription {
 }
 
 const PAGE = 500;
+/** Records kept per run for subscribers that are caught up. */
+const CACHE = 512;
+
+interface Entries {
+  records: StepRecord[];
+  json: string[];
+}
 
 class Subscription implements LedgerSubscription {
-  cursor: number;
   closed = false;
   private pumping = false;
   private again = false;
 
   constructor(
-    private readonly watcher: LedgerWatcher,
-    readonly runId: string,
-    after: number,
+    private readonly feed: RunFeed,
+    public cursor: number,
     private readonly consumer: LedgerConsumer,
     private readonly onError: (e: unknown) => void,
-  ) {
-    this.cursor = after;
-  }
+  ) {}
 
-  /** Read and deliver everything after the cursor; coalesces concurrent signals. */
+  /** Deliver everything after the cursor; concurrent signals collapse into one more round. */
   async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
@@ -43,11 +51,10 @@ class Subscription implements LedgerSubscription {
         this.again = false;
         for (;;) {
           if (this.closed) return;
-          const page = await this.watcher.store.readLedger(this.runId, this.cursor, PAGE);
-          if (page.items.length === 0 || this.closed) break;
-          this.cursor = page.next_after;
-          await this.consumer(page.items, this.cursor);
-          if (page.items.length < PAGE) break;
+          const page = await this.feed.read(this.cursor);
+          if (page.records.length === 0 || this.closed) break;
+          this.cursor += page.records.length;
+          await this.consumer(page.records, this.cursor, page.json);
         }
       } while (this.again);
     } catch (e) {
@@ -60,57 +67,125 @@ class Subscription implements LedgerSubscription {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.watcher.remove(this);
+    this.feed.remove(this);
+  }
+}
+
+/** One run's subscribers and the records recently appended to it. */
+class RunFeed {
+  readonly subs = new Set<Subscription>();
+  /** Cached entries cover seqs cacheStart+1 … cacheStart+cache.records.length. */
+  private cacheStart = -1;
+  private cache: Entries = { records: [], json: [] };
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: RuntimeStore,
+    readonly runId: string,
+    private readonly onEmpty: (feed: RunFeed) => void,
+  ) {}
+
+  private get cacheEnd(): number {
+    return this.cacheStart + this.cache.records.length;
+  }
+
+  /** Up to a page of entries after `after`: from the cache when possible, else from the store. */
+  async read(after: number): Promise<Entries> {
+    if (this.cacheStart >= 0 && after >= this.cacheStart) {
+      // At or past the cache head: nothing new until the next signal (which pumps again).
+      const i = after - this.cacheStart;
+      return { records: this.cache.records.slice(i, i + PAGE), json: this.cache.json.slice(i, i + PAGE) };
+    }
+    const page = await this.store.readLedger(this.runId, after, PAGE);
+    return { records: page.items, json: page.items.map((r) => JSON.stringify(r)) };
+  }
+
+  /** The run's ledger grew: read the new records once, then wake every subscriber. */
+  signal(lastSeq: number): void {
+    if (this.refreshing) {
+      void this.refreshing.then(() => this.signal(lastSeq));
+      return;
+    }
+    this.refreshing = this.refresh(lastSeq)
+      .catch(() => {
+        this.cacheStart = -1; // subscribers fall back to reading the store themselves
+      })
+      .finally(() => {
+        this.refreshing = null;
+        for (const s of this.subs) void s.pump();
+      });
+  }
+
+  private async refresh(lastSeq: number): Promise<void> {
+    if (this.cacheStart < 0 || lastSeq - this.cacheEnd > CACHE) {
+      // Start (or restart) the cache just before the new records.
+      this.cacheStart = Math.max(0, lastSeq - 1);
+      this.cache = { records: [], json: [] };
+    }
+    while (this.cacheEnd < lastSeq) {
+      const page = await this.store.readLedger(this.runId, this.cacheEnd, PAGE);
+      if (page.items.length === 0) break;
+      for (const r of page.items) {
+        this.cache.records.push(r);
+        this.cache.json.push(JSON.stringify(r));
+      }
+    }
+    const excess = this.cache.records.length - CACHE;
+    if (excess > 0) {
+      this.cache.records.splice(0, excess);
+      this.cache.json.splice(0, excess);
+      this.cacheStart += excess;
+    }
+  }
+
+  /** Fallback for appends by other processes: one length check per run. */
+  async poll(): Promise<void> {
+    const sr = await this.store.getRun(this.runId);
+    if (sr && [...this.subs].some((s) => s.cursor < sr.ledger_len)) this.signal(sr.ledger_len);
+  }
+
+  remove(sub: Subscription): void {
+    this.subs.delete(sub);
+    if (this.subs.size === 0) this.onEmpty(this);
   }
 }
 
 export class LedgerWatcher {
-  private readonly byRun = new Map<string, Set<Subscription>>();
+  private readonly feeds = new Map<string, RunFeed>();
   private readonly unsubscribe: () => void;
   private pollTimer: NodeJS.Timeout | null = null;
 
-  /** @param pollMs fallback re-read interval for appends made by other processes (0 = off). */
+  /** @param pollMs fallback check for appends made by other processes (0 = off). */
   constructor(
     source: Store,
-    readonly store: RuntimeStore,
+    private readonly store: RuntimeStore,
     pollMs = 1000,
   ) {
-    this.unsubscribe = source.on('ledger', (runtimeId, runId) => {
-      if (runtimeId !== store.runtimeId) return;
-      const subs = this.byRun.get(runId);
-      if (subs) for (const s of subs) void s.pump();
+    this.unsubscribe = source.on('ledger', (runtimeId, runId, lastSeq) => {
+      if (runtimeId === store.runtimeId) this.feeds.get(runId)?.signal(lastSeq);
     });
     if (pollMs > 0) {
-      this.pollTimer = setInterval(() => this.pollAll(), pollMs);
+      this.pollTimer = setInterval(() => {
+        for (const feed of this.feeds.values()) void feed.poll().catch(() => undefined);
+      }, pollMs);
       this.pollTimer.unref();
     }
   }
 
   /** Deliver every record after `after`, then each new one, until closed. */
   watch(runId: string, after: number, consumer: LedgerConsumer, onError: (e: unknown) => void = () => undefined): LedgerSubscription {
-    const sub = new Subscription(this, runId, after, consumer, onError);
-    let set = this.byRun.get(runId);
-    if (!set) this.byRun.set(runId, (set = new Set()));
-    set.add(sub); // registered before the replay below
+    let feed = this.feeds.get(runId);
+    if (!feed) this.feeds.set(runId, (feed = new RunFeed(this.store, runId, (f) => this.feeds.delete(f.runId))));
+    const sub = new Subscription(feed, after, consumer, onError);
+    feed.subs.add(sub); // registered before the replay below
     void sub.pump();
     return sub;
-  }
-
-  remove(sub: Subscription): void {
-    const set = this.byRun.get(sub.runId);
-    if (!set) return;
-    set.delete(sub);
-    if (set.size === 0) this.byRun.delete(sub.runId);
-  }
-
-  private pollAll(): void {
-    for (const subs of this.byRun.values()) for (const s of subs) void s.pump();
   }
 
   close(): void {
     this.unsubscribe();
     if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const subs of this.byRun.values()) for (const s of subs) s.closed = true;
-    this.byRun.clear();
+    for (const feed of this.feeds.values()) for (const s of [...feed.subs]) s.close();
+    this.feeds.clear();
   }
 }

@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { notFound } from '../errors.js';
-import { isTerminal, type StepRecord } from '../../runtime/types.js';
+import { isTerminal } from '../../runtime/types.js';
 
 const Params = Type.Object({ run_id: Type.String() });
 const Query = Type.Object({
@@ -17,11 +17,12 @@ const Query = Type.Object({
 
 const TERMINAL_KEY_PREFIX = 'system:terminal_status:';
 
-function stepFrames(records: StepRecord[], firstCursor: number): string {
+/** One write per batch; `json` is each record's JSON, serialized once for all subscribers. */
+function stepFrames(json: string[], firstCursor: number): string {
   let out = '';
-  records.forEach((record, i) => {
+  json.forEach((record, i) => {
     const cursor = firstCursor + i;
-    out += `id: ${cursor}\nevent: step\ndata: ${JSON.stringify({ cursor, record })}\n\n`;
+    out += `id: ${cursor}\nevent: step\ndata: {"cursor":${cursor},"record":${record}}\n\n`;
   });
   return out;
 }
@@ -90,9 +91,9 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
       const sub = runtime.watchLedger(
         runId,
         cursor,
-        async (records, next) => {
+        async (records, next, json) => {
           if (closed) return;
-          await write(stepFrames(records, cursor + 1));
+          await write(stepFrames(json, cursor + 1));
           cursor = next;
           if (records.some((r) => r.idempotency_key?.startsWith(TERMINAL_KEY_PREFIX))) finish();
         },
