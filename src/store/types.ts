@@ -4,7 +4,7 @@
 // Every data access goes through a RuntimeStore obtained from Store.scope(runtimeId):
 // there is no query that can forget the runtime scope.
 
-import type { CommandRecord, CommandType, JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../runtime/types.js';
+import type { CommandRecord, JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../runtime/types.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
 export interface StoredRun {
@@ -33,14 +33,8 @@ export interface LedgerPage {
   next_after: number;
 }
 
-export interface NewCommand {
-  command_id: string;
-  run_id: string;
-  type: CommandType;
-  payload: JsonObject;
-  ts: string;
-  client_id: string | null;
-}
+/** What a client submits; the store assigns seq and tracks the outcome. */
+export type NewCommand = Pick<CommandRecord, 'command_id' | 'run_id' | 'type' | 'payload' | 'ts' | 'client_id'>;
 
 export type SubmitResult =
   | { accepted: true; duplicate: false; seq: number }
