@@ -60,7 +60,7 @@ function flows(): VisualFlow[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash safety', () => {
-  it('SIGKILL at random moments loses nothing and applies nothing twice', { timeout: 120_000 }, async () => {
+  it('SIGKILL at random moments loses nothing and applies nothing twice', { timeout: 120_000 }, async (t) => {
     const root = await mkdtemp(join(tmpdir(), 'agw-crash-'));
     const dataDir = join(root, 'data');
     const flowsDir = join(root, 'flows');
@@ -73,6 +73,11 @@ describe('crash safety', () => {
     const spawnRunner = (): ChildProcess => spawn(process.execPath, [CLI, 'runner'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr: string[] = [];
     let runner = spawnRunner();
+    t.after(async () => {
+      runner.kill('SIGKILL');
+      await api.close().catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    });
     runner.stderr!.on('data', (d) => stderr.push(String(d)));
 
     const wf = 'crash@1.0.0:work';
@@ -102,8 +107,9 @@ describe('crash safety', () => {
       }
       const active = (await Promise.all(ids.map((id) => api.runtime.getRun(id)))).filter((r) => r?.status === 'running' || (r?.status === 'waiting' && r.waiting?.reason !== 'user'));
       if (active.length > 0) killsMidFlight += 1;
+      const killed = new Promise((r) => runner.once('exit', r));
       runner.kill('SIGKILL');
-      await new Promise((r) => runner.once('exit', r));
+      await killed;
       runner = spawnRunner();
       runner.stderr!.on('data', (d) => stderr.push(String(d)));
     }
@@ -117,8 +123,9 @@ describe('crash safety', () => {
       assert.ok(Date.now() < deadline, `runs did not finish: ${JSON.stringify(runs.filter((r) => r?.status !== 'completed').map((r) => [r?.status, r?.current_node, r?.error]))}\n${stderr.join('')}`);
       await sleep(20);
     }
+    const stopped = new Promise((r) => runner.once('exit', r));
     runner.kill('SIGTERM');
-    await new Promise((r) => runner.once('exit', r));
+    await stopped;
 
     const scope = api.store.scope('default');
     const all = await scope.listRuns({ limit: 10_000 });
@@ -149,13 +156,11 @@ describe('crash safety', () => {
       const says = (await scope.readLedger(id, 0, 1000)).items.filter((r) => r.status === 'completed' && r.effect?.type === 'answer_user');
       assert.deepEqual(says.map((r) => r.result.message), Array.from({ length: run.output!.n }, (_, i) => `tick ${i}`));
     }
-    await api.close();
 
     // Per-run seq is contiguous 1..N in the database itself.
     const db = new Database(join(dataDir, 'gateway.sqlite3'), { readonly: true });
     const gaps = db.prepare('SELECT run_id, COUNT(*) AS n, MIN(seq) AS lo, MAX(seq) AS hi FROM ledger GROUP BY run_id HAVING lo != 1 OR hi != n').all();
     db.close();
     assert.deepEqual(gaps, []);
-    await rm(root, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,23 @@
+// A runner process for the crash test of outside-world effects: like `abstractgateway runner`,
+// plus an `llm_call` handler that takes a little time and logs every execution to a file, so
+// the test can count how often each effect really ran.
+
+import { appendFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config/config.js';
+import { Host } from '../../src/gateway/host.js';
+
+const log = process.env.EFFECT_LOG!;
+const host = await Host.open(loadConfig(process.env, { runner: true }), {
+  effects: {
+    llm_call: {
+      mode: 'external',
+      async run(call) {
+        appendFileSync(log, `${call.run.run_id} ${call.idempotency_key}\n`);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+        return { status: 'completed', result: { content: `echo ${call.effect.payload.prompt}`, finish_reason: 'stop' } };
+      },
+    },
+  },
+});
+host.runtime.start();
+process.once('SIGTERM', () => void host.close().then(() => process.exit(0)));
