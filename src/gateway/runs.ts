@@ -73,7 +73,7 @@ function resolveWorkflow(host: Host, req: StartRunRequest): string {
 }
 
 /** The start pipeline of core-api §3.2; returns the new run id. The runner executes the run. */
-export async function startRun(host: Host, req: StartRunRequest, workspace: WorkspacePolicy): Promise<string> {
+export async function startRun(host: Host, req: StartRunRequest, workspace: WorkspacePolicy, runId?: string): Promise<string> {
   if (!blank(req.flow_id) && !blank(req.bundle_id)) throw badRequest('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
   checkDraftGate(req);
   checkRegistryScope(req.registry_scope);
@@ -83,9 +83,8 @@ export async function startRun(host: Host, req: StartRunRequest, workspace: Work
   // Created only once the request is known to be valid, so rejected starts leave no directory.
   const ownWorkspace = typeof vars.workspace_root === 'string' && vars.workspace_root.trim() ? undefined : createRunWorkspace(workspace);
   if (ownWorkspace) vars.workspace_root = ownWorkspace;
-  let runId: string;
   try {
-    runId = (await host.runtime.startRun({ workflow_id: workflowId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
+    runId = (await host.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
   } catch (err) {
     if (ownWorkspace) rmSync(ownWorkspace, { recursive: true, force: true });
     if (err instanceof HttpError || err instanceof RuntimeInputError) throw err;

@@ -1,43 +1,25 @@
-// `Idempotency-Key` for POST /runs/start: a repeated key returns the run the first request
-// created. This is the IN-PROCESS FALLBACK: race-free inside one process (concurrent requests
-// share one pending start), but forgotten on restart and not shared between API nodes. The
-// durable version needs the store (see the report: a unique key → run_id mapping, or a
-// caller-chosen run_id derived from the key so insertRun's primary key arbitrates). Swap
-// the implementation behind `StartIdempotency`; the route does not change.
+// `Idempotency-Key` for POST /runs/start: the key determines the run id, so the store's primary
+// key arbitrates. Repeats return the first run, across restarts and across API processes; two
+// concurrent first requests create one run (the loser's insert fails and it returns the winner's).
 
-export interface StartIdempotency {
-  /** The run id already started under `key`, else the result of `start()` (then remembered). */
-  once(key: string, start: () => Promise<string>): Promise<{ run_id: string; replayed: boolean }>;
+import { createHash } from 'node:crypto';
+import type { Host } from './host.js';
+
+/** A UUID-shaped (RFC 9562 version 8) id derived from the runtime scope and the key. */
+export function runIdForKey(runtimeId: string, key: string): string {
+  const h = createHash('sha256').update(`start-idempotency\0${runtimeId}\0${key}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const MAX_KEYS = 10_000;
-const TTL_MS = 24 * 3600 * 1000;
-
-export class InProcessStartIdempotency implements StartIdempotency {
-  private readonly keys = new Map<string, { run: Promise<string>; at: number }>();
-
-  async once(key: string, start: () => Promise<string>): Promise<{ run_id: string; replayed: boolean }> {
-    const now = Date.now();
-    const hit = this.keys.get(key);
-    if (hit && now - hit.at < TTL_MS) return { run_id: await hit.run, replayed: true };
-    const run = start();
-    this.keys.delete(key); // re-insert at the young end
-    this.keys.set(key, { run, at: now });
-    this.evict();
-    try {
-      return { run_id: await run, replayed: false };
-    } catch (err) {
-      // A failed start creates nothing: let the client retry with the same key.
-      if (this.keys.get(key)?.run === run) this.keys.delete(key);
-      throw err;
-    }
-  }
-
-  /** Oldest first (Map keeps insertion order). */
-  private evict(): void {
-    for (const k of this.keys.keys()) {
-      if (this.keys.size <= MAX_KEYS) break;
-      this.keys.delete(k);
-    }
+/** Start once per key: returns the existing run's id if the key was used before. */
+export async function startOnce(host: Host, key: string, start: (runId: string) => Promise<string>): Promise<string> {
+  const runId = runIdForKey(host.runtime.store.runtimeId, key);
+  if (await host.runtime.getRun(runId)) return runId;
+  try {
+    return await start(runId);
+  } catch (err) {
+    if (await host.runtime.getRun(runId)) return runId; // a concurrent request with the same key won
+    throw err;
   }
 }

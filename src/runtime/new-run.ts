@@ -12,6 +12,8 @@ export interface NewRunOptions {
   session_id?: string | null;
   parent_run_id?: string | null;
   actor_id?: string | null;
+  /** A caller-chosen id (e.g. derived from an idempotency key); default: a random UUID. */
+  run_id?: string;
   /** Defaults for _runtime.provider/_runtime.model (set if absent). */
   defaults?: { provider?: string; model?: string };
 }
@@ -36,7 +38,7 @@ export function newRunState(o: NewRunOptions): RunState {
     const d = o.defaults?.[k];
     if (d && vars._runtime[k] == null) vars._runtime[k] = d;
   }
-  const runId = randomUUID();
+  const runId = o.run_id ?? randomUUID();
   const now = nowIso();
   return {
     run_id: runId,

@@ -43,6 +43,8 @@ export class RuntimeInputError extends Error {
 
 export interface StartRunInput {
   workflow_id: string;
+  /** Optional caller-chosen run id; starting twice with the same id fails on the second insert. */
+  run_id?: string;
   input_data?: JsonObject;
   session_id?: string | null;
 }
@@ -100,7 +102,7 @@ export class Runtime {
     const workflow = this.o.workflows.getWorkflow(input.workflow_id);
     if (!workflow) throw new RuntimeInputError(`Workflow '${input.workflow_id}' not found`, 'not_found');
     if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw new RuntimeInputError('input_data must be an object');
-    const run = newRunState({ workflow, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
+    const run = newRunState({ workflow, run_id: input.run_id, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
     const listeners = createListeners(run, this.o.workflows, this.stepContext);
     await this.store.tx(async (tx) => {
       await tx.insertRun(run);

@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../helpers/http.js';
+import { Host } from '../../src/gateway/host.js';
+import { loadConfig } from '../../src/config/config.js';
+import { startOnce } from '../../src/gateway/start-idempotency.js';
 import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
 import { nowIso } from '../../src/util/time.js';
 
@@ -181,6 +184,13 @@ describe('runs HTTP', () => {
     assert.notEqual(other, ids[0]);
     const listed = await json(await s.api(`/api/gateway/runs?session_id=idem-${key}`));
     assert.equal(listed.items.length, 2);
+    // Durable: another process on the same data dir (e.g. after a restart) gets the same run.
+    const other2 = await Host.open(loadConfig({ ABSTRACTGATEWAY_DATA_DIR: s.dataDir, ABSTRACTGATEWAY_FLOWS_DIR: s.flowsDir }, { runner: false }));
+    try {
+      assert.equal(await startOnce(other2, key, () => Promise.reject(new Error('must not start again'))), ids[0]);
+    } finally {
+      await other2.close();
+    }
   });
 
   it('§11.9 listing: drafts, lifecycle, ledger_len, status filter, internal runs', async () => {

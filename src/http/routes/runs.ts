@@ -7,7 +7,7 @@ import type { Host } from '../../gateway/host.js';
 import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
 import { workspacePolicyFromEnv } from '../../gateway/run-input.js';
-import { InProcessStartIdempotency, type StartIdempotency } from '../../gateway/start-idempotency.js';
+import { startOnce } from '../../gateway/start-idempotency.js';
 import { AnyObject, Nullable, OptionalString } from '../schema.js';
 
 export interface RunRoutesOptions {
@@ -54,14 +54,6 @@ const HistoryQuery = Type.Object({
   ledger_max_items: Type.Integer({ minimum: 0, maximum: 20000, default: 2000, description: 'Records kept per run in tail mode (0 = full).' }),
 });
 
-/** One idempotency memory per data plane (hosted mode has one plane per user). */
-const idempotency = new WeakMap<Host, StartIdempotency>();
-function idempotencyOf(host: Host): StartIdempotency {
-  let found = idempotency.get(host);
-  if (!found) idempotency.set(host, (found = new InProcessStartIdempotency()));
-  return found;
-}
-
 export async function runRoutes(app: GatewayApp, opts: RunRoutesOptions): Promise<void> {
   const env = opts.env ?? process.env;
   const policyOf = (host: Host) => workspacePolicyFromEnv(host.config.dataDir, env);
@@ -71,9 +63,9 @@ export async function runRoutes(app: GatewayApp, opts: RunRoutesOptions): Promis
     { schema: { tags: ['runs'], summary: 'Start a run of a bundle entrypoint (or flow); returns {run_id}', body: StartBody, headers: StartHeaders } },
     async (req) => {
       const host = req.plane;
-      const start = () => startRun(host, req.body, policyOf(host));
+      const start = (runId?: string) => startRun(host, req.body, policyOf(host), runId);
       const key = req.headers['idempotency-key']?.trim();
-      return { run_id: key ? (await idempotencyOf(host).once(key, start)).run_id : await start() };
+      return { run_id: key ? await startOnce(host, key, start) : await start() };
     },
   );
 
