@@ -57,6 +57,60 @@ describe('SqliteStore specifics', () => {
     db.close();
   });
 
+  it('migrates a version-1 database: runs keep their order, ledgers their records and heads', async () => {
+    const dataDir = tempDir();
+    const file = join(dataDir, 'gateway.sqlite3');
+    const v1 = new Database(file);
+    v1.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    v1.exec(MIGRATIONS[0]!.sql);
+    v1.prepare("INSERT INTO schema_migrations VALUES (1, 'v1', 'then')").run();
+    const insertRun = v1.prepare(
+      `INSERT INTO runs (runtime_id, run_id, workflow_id, status, paused, parent_run_id, created_at, updated_at, updated_at_ms,
+         run_json, version, ledger_len, lease_epoch) VALUES (?, ?, 'wf@1', 'running', 0, ?, 'x', 'x', 0, ?, 3, ?, 0)`,
+    );
+    const insertRecord = v1.prepare('INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const parent = makeRun({ run_id: 'a' });
+    const done = makeRecord('a', { idempotency_key: 'k1' });
+    const waiting = makeRecord('a', { status: 'waiting', result: { wait: { wait_key: 'w1' } } });
+    const elsewhere = makeRecord('a');
+    insertRun.run('rt', 'a', null, JSON.stringify(parent), 2);
+    insertRun.run('rt', 'c', 'a', JSON.stringify(makeRun({ run_id: 'c', parent_run_id: 'a' })), 0);
+    insertRun.run('other', 'a', null, JSON.stringify(parent), 1); // same run_id in another runtime
+    insertRun.run('rt', 'b', 'a', JSON.stringify(makeRun({ run_id: 'b', parent_run_id: 'a' })), 0);
+    insertRecord.run('rt', 'a', 1, 'completed', 'k1', null, JSON.stringify(done));
+    insertRecord.run('other', 'a', 1, 'completed', null, null, JSON.stringify(elsewhere));
+    insertRecord.run('rt', 'a', 2, 'waiting', null, 'w1', JSON.stringify(waiting));
+    v1.close();
+
+    const store = openSqliteStore({ dataDir });
+    try {
+      const rt = store.scope('rt');
+      const other = store.scope('other');
+      assert.equal((await rt.getRun('a'))?.ledger_len, 2);
+      assert.equal((await rt.getRun('a'))?.version, 3);
+      assert.equal((await other.getRun('a'))?.ledger_len, 1);
+      assert.equal((await rt.getRun('b'))?.ledger_len, 0);
+      assert.deepEqual(await rt.readLedger('a', 0, 10), { items: [done, waiting], next_after: 2 });
+      assert.deepEqual((await other.readLedger('a', 0, 10)).items, [elsewhere]);
+      const found = await rt.tx(async (tx) => [await tx.findCompletedRecord('a', 'k1'), await tx.findWaitingRecord('a', 'w1')]);
+      assert.deepEqual(found, [done, waiting]);
+      assert.deepEqual(await rt.tx((tx) => tx.listChildren('a')), [await rt.getRun('c'), await rt.getRun('b')]);
+      assert.equal(await rt.tx((tx) => tx.appendLedger('a', [makeRecord('a')])), 3);
+      assert.equal(await other.tx((tx) => tx.appendLedger('a', [makeRecord('a')])), 2);
+      assert.equal((await rt.tx((tx) => tx.getRun('a')))?.ledger_len, 3);
+      await rt.tx((tx) => tx.insertRun(makeRun({ run_id: 'd', parent_run_id: 'a' })));
+      assert.deepEqual((await rt.tx((tx) => tx.listChildren('a'))).map((r) => r.run.run_id), ['c', 'b', 'd']);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), MIGRATIONS.map((m) => m.version));
+    assert.deepEqual(db.prepare('SELECT runtime_id, run_id, seq FROM ledger ORDER BY runtime_id, seq').raw().all(), [
+      ['other', 'a', 1], ['other', 'a', 2], ['rt', 'a', 1], ['rt', 'a', 2], ['rt', 'a', 3],
+    ]);
+    db.close();
+  });
+
   it('refuses a database migrated by a newer build', async () => {
     const dataDir = tempDir();
     await openSqliteStore({ dataDir }).close();
@@ -125,11 +179,16 @@ describe('SqliteStore specifics', () => {
     const rt = store.scope('rt');
     const slow = makeRun();
     const fast = makeRun();
+    // Stands for I/O that outlives the turn (a timer could fire before the check, under load).
+    let unblock!: () => void;
+    const io = new Promise<void>((r) => (unblock = r));
+    let late: Promise<number> | undefined;
     const [slowResult, fastResult] = await Promise.allSettled([
       rt.tx(async (tx) => {
         await tx.insertRun(slow);
-        await new Promise((r) => setTimeout(r, 5));
-        await tx.appendLedger(slow.run_id, [makeRecord(slow.run_id)]);
+        await io;
+        late = tx.appendLedger(slow.run_id, [makeRecord(slow.run_id)]);
+        await late;
       }),
       rt.tx((tx) => tx.insertRun(fast)),
     ]);
@@ -138,9 +197,31 @@ describe('SqliteStore specifics', () => {
     assert.equal(fastResult.status, 'fulfilled');
     assert.equal(await rt.getRun(slow.run_id), null);
     assert.ok(await rt.getRun(fast.run_id));
-    await new Promise((r) => setTimeout(r, 20)); // the escaped callback's late call fails on a closed tx
+    unblock();
+    await new Promise((r) => setImmediate(r));
+    await assert.rejects(late!, /already finished/); // the escaped callback's late call fails on a closed tx
     assert.equal(await rt.getRun(slow.run_id), null);
     await store.close();
     await assert.rejects(rt.tx(async () => 1), /closed/);
+  });
+
+  it('rejects each stalling transaction of a batch alone, also in the turns after the first', async () => {
+    const store = openSqliteStore({ dataDir: tempDir() });
+    const rt = store.scope('rt');
+    const runs = Array.from({ length: 5 }, () => makeRun());
+    const stalls = (i: number) => i % 2 === 1;
+    const never = new Promise<void>(() => {});
+    const results = await Promise.allSettled(
+      runs.map((run, i) =>
+        rt.tx(async (tx) => {
+          await tx.insertRun(run);
+          if (stalls(i)) await never;
+          await tx.appendLedger(run.run_id, [makeRecord(run.run_id)]);
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status), runs.map((_, i) => (stalls(i) ? 'rejected' : 'fulfilled')));
+    for (const [i, run] of runs.entries()) assert.equal((await rt.getRun(run.run_id))?.ledger_len, stalls(i) ? undefined : 1);
+    await store.close();
   });
 });

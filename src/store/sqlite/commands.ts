@@ -62,7 +62,7 @@ export function getCommand(c: Conn, runtimeId: string, commandId: string): Comma
 
 export function pendingCommands(c: Conn, runtimeId: string, limit: number): CommandRecord[] {
   const rows = c
-    .stmt(`SELECT ${COMMAND_COLUMNS} FROM commands WHERE runtime_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`)
+    .stmt(`SELECT ${COMMAND_COLUMNS} FROM commands WHERE runtime_id = ? AND state = 'pending' ORDER BY seq LIMIT ? + 0`)
     .all(runtimeId, limit) as CommandRow[];
   return rows.map(toRecord);
 }

@@ -17,7 +17,11 @@ export function openDb(file: string): Db {
   return db;
 }
 
-/** A connection whose statements are prepared once per SQL text. */
+/**
+ * A connection whose statements are prepared once per SQL text. Write `LIMIT ? + 0`, never a
+ * bare `LIMIT ?`: SQLite plans for a bare LIMIT parameter's value, so it re-prepares the
+ * statement every time one is bound.
+ */
 export class Conn {
   private readonly cache = new Map<string, Stmt>();
 

@@ -16,19 +16,22 @@ export class StoreEventBus {
 
   /** One event per run (its highest new seq) and per runtime, whatever the batch size. */
   emit(signals: Signal[]): void {
-    const ledgerHeads = new Map<string, { runtimeId: string; runId: string; lastSeq: number }>();
+    // runtimeId → runId → last seq (nested maps: no per-signal key strings to build and hash)
+    const ledgerHeads = new Map<string, Map<string, number>>();
     const runnable = new Set<string>();
     const command = new Set<string>();
     for (const s of signals) {
       if (s.kind === 'ledger') {
-        const key = `${s.runtimeId}\0${s.runId}`;
-        const prev = ledgerHeads.get(key);
-        if (!prev || prev.lastSeq < s.lastSeq) ledgerHeads.set(key, s);
+        let heads = ledgerHeads.get(s.runtimeId);
+        if (heads === undefined) ledgerHeads.set(s.runtimeId, (heads = new Map()));
+        if ((heads.get(s.runId) ?? 0) < s.lastSeq) heads.set(s.runId, s.lastSeq);
       } else {
         (s.kind === 'runnable' ? runnable : command).add(s.runtimeId);
       }
     }
-    for (const { runtimeId, runId, lastSeq } of ledgerHeads.values()) this.call(this.listeners.ledger, (fn) => fn(runtimeId, runId, lastSeq));
+    for (const [runtimeId, heads] of ledgerHeads) {
+      for (const [runId, lastSeq] of heads) this.call(this.listeners.ledger, (fn) => fn(runtimeId, runId, lastSeq));
+    }
     for (const runtimeId of runnable) this.call(this.listeners.runnable, (fn) => fn(runtimeId));
     for (const runtimeId of command) this.call(this.listeners.command, (fn) => fn(runtimeId));
   }

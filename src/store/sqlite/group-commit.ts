@@ -14,24 +14,34 @@ export type Signal =
 export interface JobContext {
   /** False once the job has settled: late calls (from escaped async work) must fail. */
   open: boolean;
+  /** Where the job records its signals (its batch's list, cut back if the job rolls back). */
   signals: Signal[];
 }
 
 export type Work<T> = (job: JobContext) => T | Promise<T>;
 
-interface Queued {
+// One object per job (tens of thousands may be queued at once): the queue entry is the context.
+interface Job extends JobContext {
   work: Work<unknown>;
-  job: JobContext;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
+  committed: boolean;
+  value: unknown;
 }
 
+const NOT_STARTED: Signal[] = []; // replaced by the batch's list before the job runs
+
+const ESCAPED = 'Store transaction callback awaited something other than its StoreTx methods (I/O, timer or another transaction)';
+
 export class GroupCommitter {
-  private queue: Queued[] = [];
+  private queue: Job[] = [];
   private scheduled = false;
   private running = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  /** Rejects the job being awaited; called when the event-loop turn it started in ends. */
+  private abortPending: ((err: Error) => void) | null = null;
+  private turnWatched = false;
 
   constructor(
     private readonly conn: Conn,
@@ -41,7 +51,8 @@ export class GroupCommitter {
   submit<T>(work: Work<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('Store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, job: { open: true, signals: [] }, resolve: resolve as (v: unknown) => void, reject });
+      const settle = resolve as (v: unknown) => void;
+      this.queue.push({ open: true, signals: NOT_STARTED, work, resolve: settle, reject, committed: false, value: undefined });
       this.schedule();
     });
   }
@@ -76,65 +87,64 @@ export class GroupCommitter {
     }
   }
 
-  private async runBatch(batch: Queued[]): Promise<void> {
+  private async runBatch(batch: Job[]): Promise<void> {
     const c = this.conn;
-    const committed: Array<{ q: Queued; value: unknown }> = [];
+    const signals: Signal[] = [];
     try {
       c.stmt('BEGIN IMMEDIATE').run();
-      for (const q of batch) {
+      for (const job of batch) {
+        const mark = signals.length;
+        job.signals = signals;
         c.stmt('SAVEPOINT job').run();
         try {
-          const out = q.work(q.job);
-          const value = out instanceof Promise ? await settleThisTurn(out) : out;
-          q.job.open = false;
+          const out = job.work(job);
+          job.value = out instanceof Promise ? await this.settleThisTurn(out) : out;
+          job.open = false;
           c.stmt('RELEASE job').run();
-          committed.push({ q, value });
+          job.committed = true;
         } catch (err) {
-          q.job.open = false;
+          job.open = false;
+          signals.length = mark;
           c.stmt('ROLLBACK TO job').run();
           c.stmt('RELEASE job').run();
-          q.reject(err);
+          job.reject(err);
         }
       }
+      this.abortPending = null; // every job has settled
       c.stmt('COMMIT').run();
     } catch (err) {
       // BEGIN/COMMIT/savepoint failure (disk full, lock timeout…): the whole batch is lost.
       // Rejecting a job that already failed on its own is a no-op.
       if (c.db.inTransaction) c.stmt('ROLLBACK').run();
-      for (const q of batch) {
-        q.job.open = false;
-        q.reject(err);
+      for (const job of batch) {
+        job.open = false;
+        job.reject(err);
       }
       return;
     }
-    const signals: Signal[] = [];
-    for (const { q, value } of committed) {
-      q.resolve(value);
-      signals.push(...q.job.signals);
-    }
+    for (const job of batch) if (job.committed) job.resolve(job.value);
     if (signals.length > 0) this.onCommit(signals);
   }
-}
 
-/**
- * A job may only await its StoreTx methods, which settle within the current turn. If it is
- * still pending once the event loop moves on (it awaited I/O, a timer, or another tx), the
- * whole batch would stall behind it: reject it instead and roll its savepoint back.
- */
-function settleThisTurn<T>(p: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setImmediate(() =>
-      reject(new Error('Store transaction callback awaited something other than its StoreTx methods (I/O, timer or another transaction)')),
-    );
-    p.then(
-      (v) => {
-        clearImmediate(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearImmediate(timer);
-        reject(e);
-      },
-    );
-  });
+  /**
+   * A job may only await its StoreTx methods, which settle within the current turn. If it is
+   * still pending once the event loop moves on (it awaited I/O, a timer, or another tx), the
+   * whole batch would stall behind it: reject it instead and roll its savepoint back. One
+   * setImmediate per turn serves every job that runs in it.
+   */
+  private settleThisTurn<T>(p: Promise<T>): Promise<T> {
+    if (!this.turnWatched) {
+      this.turnWatched = true;
+      setImmediate(() => {
+        this.turnWatched = false;
+        const abort = this.abortPending;
+        this.abortPending = null;
+        abort?.(new Error(ESCAPED));
+      });
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.abortPending = reject;
+      p.then(resolve, reject);
+    });
+  }
 }

@@ -11,7 +11,7 @@ export function claimRunnable(c: Conn, runtimeId: string, owner: string, leaseMs
        WHERE runtime_id = @runtime_id AND run_id IN (
          SELECT run_id FROM runs
          WHERE runtime_id = @runtime_id AND runnable_at_ms <= @now AND (lease_expires_ms IS NULL OR lease_expires_ms <= @now)
-         ORDER BY runnable_at_ms LIMIT @limit)
+         ORDER BY runnable_at_ms LIMIT @limit + 0)
        RETURNING run_id, lease_epoch, runnable_at_ms`,
     )
     .all({ runtime_id: runtimeId, owner, expires: nowMs + leaseMs, now: nowMs, limit }) as Array<Claim & { runnable_at_ms: number }>;

@@ -1,25 +1,27 @@
-// The per-run append-only ledger. seq is 1..ledger_len, contiguous; runs.ledger_len is the head.
+// The per-run append-only ledger: records keyed by (run_key, seq), seq 1..N contiguous per run;
+// the run's highest seq is its head (see migration 2).
 
 import type { StepRecord } from '../../runtime/types.js';
 import type { LedgerPage } from '../types.js';
 import type { Conn } from './connection.js';
-import { runNotFound } from './runs.js';
+import { LEDGER_LEN_SQL, runNotFound } from './runs.js';
+
+// Built once, not per call: the statement cache hashes the SQL text.
+const HEAD_SQL = `SELECT run_key, ${LEDGER_LEN_SQL} FROM runs WHERE runtime_id = ? AND run_id = ?`;
 
 /** Appends after the run's current head; returns the new last seq. */
 export function appendLedger(c: Conn, runtimeId: string, runId: string, records: StepRecord[]): number {
-  const head = c
-    .stmt('UPDATE runs SET ledger_len = ledger_len + ? WHERE runtime_id = ? AND run_id = ? RETURNING ledger_len')
-    .pluck()
-    .get(records.length, runtimeId, runId) as number | undefined;
-  if (head === undefined) throw runNotFound(runId);
+  const row = c.stmt(HEAD_SQL).raw().get(runtimeId, runId) as [number, number] | undefined;
+  if (row === undefined) throw runNotFound(runId);
+  const [runKey, head] = row;
   const insert = c.stmt(
-    'INSERT INTO ledger (runtime_id, run_id, seq, status, idempotency_key, wait_key, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO ledger_records (run_key, seq, status, idempotency_key, wait_key, record_json) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  let seq = head - records.length;
+  let seq = head;
   for (const r of records) {
-    insert.run(runtimeId, runId, ++seq, r.status, r.idempotency_key ?? null, waitKeyOf(r), JSON.stringify(r));
+    insert.run(runKey, ++seq, r.status, r.idempotency_key ?? null, waitKeyOf(r), JSON.stringify(r));
   }
-  return head;
+  return seq;
 }
 
 function waitKeyOf(r: StepRecord): string | null {
@@ -27,10 +29,13 @@ function waitKeyOf(r: StepRecord): string | null {
   return typeof key === 'string' ? key : null;
 }
 
+// The queries below reach the run's records through its row, scoped by runtime_id.
+const OF_RUN = 'FROM runs JOIN ledger_records l USING (run_key) WHERE runs.runtime_id = ? AND runs.run_id = ?';
+
 /** items = ledger[after : after+limit]; next_after = after + items.length (not clamped). */
 export function readLedger(c: Conn, runtimeId: string, runId: string, after: number, limit: number): LedgerPage {
   const rows = c
-    .stmt('SELECT record_json FROM ledger WHERE runtime_id = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    .stmt(`SELECT l.record_json ${OF_RUN} AND l.seq > ? ORDER BY l.seq LIMIT ? + 0`)
     .pluck()
     .all(runtimeId, runId, after, limit) as string[];
   return { items: rows.map((json) => JSON.parse(json) as StepRecord), next_after: after + rows.length };
@@ -38,10 +43,7 @@ export function readLedger(c: Conn, runtimeId: string, runId: string, after: num
 
 export function findCompletedRecord(c: Conn, runtimeId: string, runId: string, idempotencyKey: string): StepRecord | null {
   const json = c
-    .stmt(
-      `SELECT record_json FROM ledger WHERE runtime_id = ? AND run_id = ? AND idempotency_key = ? AND status = 'completed'
-       ORDER BY seq LIMIT 1`,
-    )
+    .stmt(`SELECT l.record_json ${OF_RUN} AND l.idempotency_key = ? AND l.status = 'completed' ORDER BY l.seq LIMIT 1`)
     .pluck()
     .get(runtimeId, runId, idempotencyKey) as string | undefined;
   return json === undefined ? null : (JSON.parse(json) as StepRecord);
@@ -49,10 +51,7 @@ export function findCompletedRecord(c: Conn, runtimeId: string, runId: string, i
 
 export function findWaitingRecord(c: Conn, runtimeId: string, runId: string, waitKey: string): StepRecord | null {
   const json = c
-    .stmt(
-      `SELECT record_json FROM ledger WHERE runtime_id = ? AND run_id = ? AND wait_key = ? AND status = 'waiting'
-       ORDER BY seq DESC LIMIT 1`,
-    )
+    .stmt(`SELECT l.record_json ${OF_RUN} AND l.wait_key = ? AND l.status = 'waiting' ORDER BY l.seq DESC LIMIT 1`)
     .pluck()
     .get(runtimeId, runId, waitKey) as string | undefined;
   return json === undefined ? null : (JSON.parse(json) as StepRecord);

@@ -1,5 +1,6 @@
 // Versioned schema. Append new steps at the end; never edit a step that has shipped.
-// Every table carries runtime_id and every query filters on it (see ../types.ts).
+// Every query is scoped to a runtime_id (see ../types.ts): tables carry it, except
+// ledger_records, which is only ever reached through its run's row.
 
 import type { Db } from './connection.js';
 
@@ -91,6 +92,84 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (runtime_id, artifact_id)
       );
       CREATE INDEX artifacts_run ON artifacts (runtime_id, run_id) WHERE run_id IS NOT NULL;
+    `,
+  },
+  {
+    // An append used to rewrite the whole runs row (ledger_len) and insert into two B-trees keyed
+    // by long text. Now runs have a stable integer run_key (the rowid, so the same layout as
+    // before) and the ledger is keyed by (run_key, seq): records are appended at the end of the
+    // table and the head of a run is MAX(seq) in the small key index. ledger_records is only
+    // ever reached through its run's row, which is filtered on runtime_id.
+    // A run's records must be deleted with it: its run_key can be reused.
+    version: 2,
+    name: 'ledger keyed by integer run_key; ledger head derived from the ledger',
+    sql: `
+      CREATE TABLE runs_v2 (
+        run_key          INTEGER PRIMARY KEY,
+        runtime_id       TEXT NOT NULL,
+        run_id           TEXT NOT NULL,
+        workflow_id      TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        wait_reason      TEXT,
+        wait_key         TEXT,
+        wait_until_ms    INTEGER,
+        paused           INTEGER NOT NULL,
+        parent_run_id    TEXT,
+        session_id       TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        updated_at_ms    INTEGER NOT NULL,
+        run_json         TEXT NOT NULL,
+        version          INTEGER NOT NULL,
+        lease_owner      TEXT,
+        lease_expires_ms INTEGER,
+        lease_epoch      INTEGER NOT NULL,
+        runnable_at_ms   INTEGER,
+        UNIQUE (runtime_id, run_id)
+      );
+      -- Keeping the rowid keeps insertion order (ORDER BY rowid).
+      INSERT INTO runs_v2 (run_key, runtime_id, run_id, workflow_id, status, wait_reason, wait_key, wait_until_ms, paused,
+        parent_run_id, session_id, created_at, updated_at, updated_at_ms, run_json, version, lease_owner, lease_expires_ms,
+        lease_epoch, runnable_at_ms)
+      SELECT rowid, runtime_id, run_id, workflow_id, status, wait_reason, wait_key, wait_until_ms, paused,
+        parent_run_id, session_id, created_at, updated_at, updated_at_ms, run_json, version, lease_owner, lease_expires_ms,
+        lease_epoch, runnable_at_ms
+      FROM runs;
+
+      CREATE TABLE ledger_records (
+        run_key         INTEGER NOT NULL,
+        seq             INTEGER NOT NULL,   -- 1..N, contiguous per run
+        status          TEXT NOT NULL,
+        idempotency_key TEXT,
+        wait_key        TEXT,               -- result.wait.wait_key of 'waiting' records
+        record_json     TEXT NOT NULL,
+        PRIMARY KEY (run_key, seq)
+      );
+      INSERT INTO ledger_records (run_key, seq, status, idempotency_key, wait_key, record_json)
+      SELECT r.run_key, l.seq, l.status, l.idempotency_key, l.wait_key, l.record_json
+      FROM ledger l JOIN runs_v2 r ON r.runtime_id = l.runtime_id AND r.run_id = l.run_id
+      ORDER BY l.rowid;
+
+      DROP TABLE ledger;
+      DROP TABLE runs;
+      ALTER TABLE runs_v2 RENAME TO runs;
+
+      CREATE INDEX runs_claim ON runs (runtime_id, runnable_at_ms, lease_expires_ms) WHERE runnable_at_ms IS NOT NULL;
+      CREATE INDEX runs_updated ON runs (runtime_id, updated_at_ms);
+      CREATE INDEX runs_status ON runs (runtime_id, status, updated_at_ms);
+      CREATE INDEX runs_workflow ON runs (runtime_id, workflow_id, updated_at_ms);
+      CREATE INDEX runs_session ON runs (runtime_id, session_id, updated_at_ms) WHERE session_id IS NOT NULL;
+      CREATE INDEX runs_parent ON runs (runtime_id, parent_run_id, updated_at_ms) WHERE parent_run_id IS NOT NULL;
+      CREATE INDEX runs_waiting ON runs (runtime_id, wait_reason, wait_key) WHERE status = 'waiting';
+
+      CREATE INDEX ledger_completed_key ON ledger_records (run_key, idempotency_key, seq)
+        WHERE idempotency_key IS NOT NULL AND status = 'completed';
+      CREATE INDEX ledger_wait_key ON ledger_records (run_key, wait_key, seq) WHERE wait_key IS NOT NULL;
+
+      -- The ledger as it reads, for people and tools inspecting the file (the store does not use it).
+      CREATE VIEW ledger AS
+        SELECT r.runtime_id, r.run_id, l.seq, l.status, l.idempotency_key, l.wait_key, l.record_json
+        FROM ledger_records l JOIN runs r USING (run_key);
     `,
   },
 ];

@@ -13,7 +13,11 @@ interface RunRow {
   lease_epoch: number;
 }
 
-const RUN_COLUMNS = 'run_json, version, ledger_len, lease_owner, lease_epoch';
+/** SQL expression: the ledger length (= last seq) of the `runs` row in scope. */
+export const LEDGER_LEN_SQL = 'IFNULL((SELECT MAX(seq) FROM ledger_records WHERE run_key = runs.run_key), 0)';
+
+const RUN_COLUMNS = `run_json, version, ${LEDGER_LEN_SQL} AS ledger_len, lease_owner, lease_epoch`;
+const GET_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND run_id = ?`; // hot: built once
 const DEFAULT_LIST_LIMIT = 100;
 
 function toStoredRun(row: RunRow): StoredRun {
@@ -65,7 +69,7 @@ function runnableAt(status: RunState['status'], reason: WaitReason | undefined, 
 }
 
 export function getRun(c: Conn, runtimeId: string, runId: string): StoredRun | null {
-  const row = c.stmt(`SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND run_id = ?`).get(runtimeId, runId) as RunRow | undefined;
+  const row = c.stmt(GET_RUN_SQL).get(runtimeId, runId) as RunRow | undefined;
   return row ? toStoredRun(row) : null;
 }
 
@@ -75,12 +79,12 @@ export function insertRun(c: Conn, runtimeId: string, run: RunState): number | n
   try {
     c.stmt(
       `INSERT INTO runs (runtime_id, run_id, workflow_id, status, wait_reason, wait_key, wait_until_ms, paused, parent_run_id,
-         session_id, created_at, updated_at, updated_at_ms, run_json, version, ledger_len, lease_epoch, runnable_at_ms)
+         session_id, created_at, updated_at, updated_at_ms, run_json, version, lease_epoch, runnable_at_ms)
        VALUES (@runtime_id, @run_id, @workflow_id, @status, @wait_reason, @wait_key, @wait_until_ms, @paused, @parent_run_id,
-         @session_id, @created_at, @updated_at, @updated_at_ms, @run_json, 1, 0, 0, @runnable_at_ms)`,
+         @session_id, @created_at, @updated_at, @updated_at_ms, @run_json, 1, 0, @runnable_at_ms)`,
     ).run({ runtime_id: runtimeId, ...cols });
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`Run '${run.run_id}' already exists`);
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new Error(`Run '${run.run_id}' already exists`);
     throw err;
   }
   return cols.runnable_at_ms;
@@ -146,7 +150,7 @@ export function listRuns(c: Conn, runtimeId: string, q: RunListQuery): StoredRun
     params.before = before;
   }
   // The filter combinations are few, so each distinct SQL text is prepared once and cached.
-  const sql = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY updated_at_ms DESC, rowid DESC LIMIT @limit`;
+  const sql = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY updated_at_ms DESC, rowid DESC LIMIT @limit + 0`;
   return (c.stmt(sql).all(params) as RunRow[]).map(toStoredRun);
 }
 
@@ -156,7 +160,7 @@ export function findWaitingRuns(c: Conn, runtimeId: string, reason: WaitReason, 
     .stmt(
       `SELECT ${RUN_COLUMNS} FROM runs
        WHERE runtime_id = ? AND status = 'waiting' AND wait_reason = ? AND wait_key IN (SELECT value FROM json_each(?))
-       ORDER BY rowid LIMIT ?`,
+       ORDER BY rowid LIMIT ? + 0`,
     )
     .all(runtimeId, reason, JSON.stringify(waitKeys), limit) as RunRow[];
   return rows.map(toStoredRun);
