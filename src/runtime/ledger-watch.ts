@@ -27,6 +27,9 @@ interface Entries {
   json: string[];
 }
 
+/** Records keep their stored JSON text: streams forward it instead of re-serializing. */
+const parsed = (page: { json: string[] }): Entries => ({ records: page.json.map((j) => JSON.parse(j) as StepRecord), json: page.json });
+
 class Subscription implements LedgerSubscription {
   closed = false;
   private pumping = false;
@@ -96,8 +99,7 @@ class RunFeed {
       const i = after - this.cacheStart;
       return { records: this.cache.records.slice(i, i + PAGE), json: this.cache.json.slice(i, i + PAGE) };
     }
-    const page = await this.store.readLedger(this.runId, after, PAGE);
-    return { records: page.items, json: page.items.map((r) => JSON.stringify(r)) };
+    return parsed(await this.store.readLedgerJson(this.runId, after, PAGE));
   }
 
   /** The run's ledger grew: read the new records once, then wake every subscriber. */
@@ -123,12 +125,10 @@ class RunFeed {
       this.cache = { records: [], json: [] };
     }
     while (this.cacheEnd < lastSeq) {
-      const page = await this.store.readLedger(this.runId, this.cacheEnd, PAGE);
-      if (page.items.length === 0) break;
-      for (const r of page.items) {
-        this.cache.records.push(r);
-        this.cache.json.push(JSON.stringify(r));
-      }
+      const page = parsed(await this.store.readLedgerJson(this.runId, this.cacheEnd, PAGE));
+      if (page.records.length === 0) break;
+      this.cache.records.push(...page.records);
+      this.cache.json.push(...page.json);
     }
     const excess = this.cache.records.length - CACHE;
     if (excess > 0) {

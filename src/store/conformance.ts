@@ -333,6 +333,9 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         assert.deepEqual(await rt.readLedger(run.run_id, 5, 10), { items: [], next_after: 5 });
         assert.deepEqual(await rt.readLedger(run.run_id, 9, 10), { items: [], next_after: 9 });
         assert.deepEqual(await rt.readLedger('missing', 0, 10), { items: [], next_after: 0 });
+        const raw = await rt.readLedgerJson(run.run_id, 1, 3);
+        assert.deepEqual({ items: raw.json.map((j) => JSON.parse(j)), next_after: raw.next_after }, { items: recs.slice(1, 4), next_after: 4 });
+        assert.deepEqual(await rt.readLedgerJson(run.run_id, 9, 10), { json: [], next_after: 9 });
       }));
 
       it('refuses to append to an unknown run', withRuntime(async (rt) => {

@@ -33,6 +33,12 @@ export interface LedgerPage {
   next_after: number;
 }
 
+/** A ledger page as the stored JSON text of each record (for callers that only forward it). */
+export interface LedgerJsonPage {
+  json: string[];
+  next_after: number;
+}
+
 /** What a client submits; the store assigns seq and tracks the outcome. */
 export type NewCommand = Pick<CommandRecord, 'command_id' | 'run_id' | 'type' | 'payload' | 'ts' | 'client_id'>;
 
@@ -104,6 +110,8 @@ export interface RuntimeStore {
   getRun(runId: string): Promise<StoredRun | null>;
   listRuns(q: RunListQuery): Promise<StoredRun[]>;
   readLedger(runId: string, after: number, limit: number): Promise<LedgerPage>;
+  /** The same page as readLedger, unparsed: JSON.parse of each entry equals the record. */
+  readLedgerJson(runId: string, after: number, limit: number): Promise<LedgerJsonPage>;
 
   submitCommand(c: NewCommand): Promise<SubmitResult>;
   getCommand(commandId: string): Promise<CommandRecord | null>;

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { demoFlows, installFlows, json, ledger, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
+import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
 
 describe('ledger HTTP', () => {
   let s: TestServer;
@@ -27,6 +27,21 @@ describe('ledger HTTP', () => {
     assert.deepEqual(rest.items, all.slice(1));
     assert.equal(rest.next_after, all.length);
     assert.deepEqual(await json(await page(done, '?after=999')), { items: [], next_after: 999 }, 'after past the end is echoed, not clamped');
+  });
+
+  it('a page stays exact while the run grows: full pages are reused, a partial page never is', async () => {
+    const id = await startRun(s, { bundle_id: 'demo', flow_id: 'ask' });
+    await waitRun(s, id, waitingOnKey);
+    const before = await ledger(s, id);
+    const full = await json(await page(id, `?limit=${before.length}`));
+    const partial = await json(await page(id, '?limit=100'));
+    assert.deepEqual(partial.items, before);
+    await postCommand(s, { command_id: `grow-${id}`, run_id: id, type: 'resume', payload: { payload: { response: 'more' } } });
+    await waitRun(s, id, terminal);
+    const after = await ledger(s, id);
+    assert.ok(after.length > before.length);
+    assert.deepEqual(await json(await page(id, `?limit=${before.length}`)), full);
+    assert.deepEqual(await json(await page(id, '?limit=100')), { items: after, next_after: after.length });
   });
 
   it('records have the StepRecord shape', async () => {

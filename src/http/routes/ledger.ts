@@ -7,6 +7,7 @@ import type { GatewayApp } from '../types.js';
 import type { Host } from '../../gateway/host.js';
 import type { LedgerPage } from '../../store/types.js';
 import { notFound } from '../errors.js';
+import { ledgerPageBody } from '../../gateway/ledger-pages.js';
 
 const MAX_PAGE = 2000;
 
@@ -37,10 +38,12 @@ export async function ledgerRoutes(app: GatewayApp): Promise<void> {
   app.get(
     '/runs/:run_id/ledger',
     { schema: { tags: ['ledger'], summary: 'Replay a page of ledger records after a cursor', params: Params, querystring: PageQuery } },
-    async (req) => {
-      const p = await page(req.plane, req.params.run_id, req.query.after, req.query.limit);
-      if (!p) throw notFound(`Run '${req.params.run_id}' not found`);
-      return p;
+    async (req, reply) => {
+      // The hot replay path forwards stored JSON (never parsed and re-serialized); full pages are cached.
+      const { run_id: runId } = req.params;
+      const { body, count } = await ledgerPageBody(req.plane, runId, req.query.after, req.query.limit);
+      if (count === 0 && !(await req.plane.runtime.store.getRun(runId))) throw notFound(`Run '${runId}' not found`);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

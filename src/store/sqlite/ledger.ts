@@ -2,7 +2,7 @@
 // the run's highest seq is its head (see migration 2).
 
 import type { StepRecord } from '../../runtime/types.js';
-import type { LedgerPage } from '../types.js';
+import type { LedgerJsonPage, LedgerPage } from '../types.js';
 import type { Conn } from './connection.js';
 import { LEDGER_LEN_SQL, runNotFound } from './runs.js';
 
@@ -33,12 +33,18 @@ function waitKeyOf(r: StepRecord): string | null {
 const OF_RUN = 'FROM runs JOIN ledger_records l USING (run_key) WHERE runs.runtime_id = ? AND runs.run_id = ?';
 
 /** items = ledger[after : after+limit]; next_after = after + items.length (not clamped). */
-export function readLedger(c: Conn, runtimeId: string, runId: string, after: number, limit: number): LedgerPage {
-  const rows = c
+/** The stored JSON text of ledger[after : after+limit]; next_after = after + count (not clamped). */
+export function readLedgerJson(c: Conn, runtimeId: string, runId: string, after: number, limit: number): LedgerJsonPage {
+  const json = c
     .stmt(`SELECT l.record_json ${OF_RUN} AND l.seq > ? ORDER BY l.seq LIMIT ? + 0`)
     .pluck()
     .all(runtimeId, runId, after, limit) as string[];
-  return { items: rows.map((json) => JSON.parse(json) as StepRecord), next_after: after + rows.length };
+  return { json, next_after: after + json.length };
+}
+
+export function readLedger(c: Conn, runtimeId: string, runId: string, after: number, limit: number): LedgerPage {
+  const page = readLedgerJson(c, runtimeId, runId, after, limit);
+  return { items: page.json.map((j) => JSON.parse(j) as StepRecord), next_after: page.next_after };
 }
 
 export function findCompletedRecord(c: Conn, runtimeId: string, runId: string, idempotencyKey: string): StepRecord | null {

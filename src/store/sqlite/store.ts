@@ -10,6 +10,7 @@ import type {
   ArtifactStore,
   Claim,
   Fence,
+  LedgerJsonPage,
   LedgerPage,
   NewCommand,
   RunListQuery,
@@ -127,6 +128,10 @@ class SqliteRuntimeStore implements RuntimeStore {
 
   async readLedger(runId: string, after: number, limit: number): Promise<LedgerPage> {
     return ledger.readLedger(this.b.reader, this.runtimeId, runId, after, limit);
+  }
+
+  async readLedgerJson(runId: string, after: number, limit: number): Promise<LedgerJsonPage> {
+    return ledger.readLedgerJson(this.b.reader, this.runtimeId, runId, after, limit);
   }
 
   submitCommand(c: NewCommand): Promise<SubmitResult> {
