@@ -42,12 +42,17 @@ export interface Delivery {
 /** Resume every non-paused run waiting on one of `keys` with the event envelope. */
 export async function deliverEvent(tx: StoreTx, keys: string[], envelope: JsonObject): Promise<Delivery> {
   const out: Delivery = { delivered: 0, delivered_to: [], resumed: [] };
-  for (const target of await tx.findWaitingRuns('event', keys, MAX_DELIVERIES)) {
-    if (isPaused(target.run) || isPauseWait(target.run.waiting)) {
+  for (const found of await tx.findWaitingRuns('event', keys, MAX_DELIVERIES)) {
+    // Resuming one waiter can change another in this same transaction (a root ending cancels
+    // its listeners): act on the current state, never on the list's snapshot.
+    const target = await tx.getRun(found.run.run_id);
+    const w = target?.run.waiting;
+    if (!target || target.run.status !== 'waiting' || w?.wait_key !== found.run.waiting?.wait_key) continue;
+    if (isPaused(target.run) || isPauseWait(w ?? null)) {
       out.resumed.push({ run_id: target.run.run_id, status: 'skipped', error: 'Run is paused' });
       continue;
     }
-    const r = await resumeRun(tx, target, target.run.waiting?.wait_key ?? null, envelope);
+    const r = await resumeRun(tx, target, w?.wait_key ?? null, envelope);
     if (r.ok) {
       out.delivered += 1;
       out.delivered_to.push(target.run.run_id);

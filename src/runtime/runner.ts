@@ -158,7 +158,8 @@ export class Runner {
         .tick()
         .catch((e) => this.log(`tick of run ${c.run_id} failed: ${(e as Error).stack ?? e}`))
         .finally(() => {
-          this.inflight.delete(c.run_id);
+          // The run may have been claimed again (by a newer ticker) after this one let it go.
+          if (this.inflight.get(c.run_id) === p) this.inflight.delete(c.run_id);
           this.kick();
           if (this.inflight.size === 0 && !this.cycleActive) for (const w of this.idleWaiters.splice(0)) w();
         });

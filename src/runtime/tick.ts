@@ -225,8 +225,12 @@ export class RunTicker {
       return [finished];
     });
     if (r === 'reload') {
-      // The run changed under us (e.g. paused): keep the effect's result so it is reused, not re-run.
-      await this.deps.store.tx((tx) => tx.appendLedger(this.runId, [finished]));
+      // The run changed under us (e.g. paused): keep the effect's result so it is reused, not
+      // re-run — unless it ended meanwhile (cancelled): nothing follows a terminal record.
+      await this.deps.store.tx(async (tx) => {
+        const current = await tx.getRun(this.runId);
+        if (current && !isTerminal(current.run.status)) await tx.appendLedger(this.runId, [finished]);
+      });
     }
     return r;
   }

@@ -193,6 +193,15 @@ describe('runs HTTP', () => {
     }
   });
 
+  it('Idempotency-Key: simultaneous first requests all get the one run (the loser sees the committed winner)', async () => {
+    for (let round = 0; round < 10; round++) {
+      const key = randomUUID();
+      const start = (runId: string) => s.host.runtime.startRun({ workflow_id: 'demo@0.0.0:echo', run_id: runId }).then((r) => r.run_id);
+      const ids = await Promise.all(Array.from({ length: 5 }, () => startOnce(s.host, key, start)));
+      assert.equal(new Set(ids).size, 1, `round ${round}: ${ids.join(',')}`);
+    }
+  });
+
   it('§11.9 listing: drafts, lifecycle, ledger_len, status filter, internal runs', async () => {
     const session = `list-${randomUUID()}`;
     const draft = await startRun(s, { bundle_id: 'drafty', bundle_version: 'draft.1', flow_id: 'echo', session_id: session, run_lifecycle: DRAFT_LIFECYCLE });

@@ -57,4 +57,27 @@ describe('on_event listeners', () => {
     assert.equal(stopped.error, 'Parent run ended');
     assert.equal(shape(await h.ledger(listener.run.run_id)).at(-1), 'on_ping completed emit_event');
   });
+
+  it('an event that ends the root (cancelling its listener) is delivered cleanly, not rejected', async () => {
+    const last = flowOf(
+      [
+        exec('start', 'on_flow_start', { entry: true, outputs: [] }),
+        exec('wait', 'wait_event', { inputs: ['event_key'], outputs: ['event_data'], pinDefaults: { event_key: 'evt:session:S9:ping' } }),
+        exec('on_ping', 'on_event', { entry: true, inputs: ['scope'], outputs: ['event', 'payload'], eventConfig: { name: 'ping' } }),
+        exec('pong', 'answer_user', { inputs: ['message'] }),
+      ],
+      [wire('start', 'wait'), wire('on_ping', 'pong'), data('on_ping', 'payload', 'pong', 'message')],
+      { id: 'last' },
+    );
+    const ids = await h.addFlows('listen2', [last]);
+    const id = await h.start(ids.last, {}, 'S9');
+    await h.waitFor(id, isWaiting);
+    const [listener] = await h.store.scope('default').listRuns({ parent_run_id: id });
+    await h.runtime.submitCommand({ command_id: 'end-by-event', run_id: 'S9', type: 'emit_event', payload: { name: 'ping' } });
+    assert.equal((await h.waitFor(id, isDone)).status, 'completed');
+    assert.equal((await h.waitFor(listener.run.run_id, isDone)).status, 'cancelled');
+    for (let i = 0; i < 400 && (await h.runtime.getCommand('end-by-event'))!.state === 'pending'; i++) await new Promise((r) => setTimeout(r, 5));
+    const cmd = (await h.runtime.getCommand('end-by-event'))!;
+    assert.deepEqual([cmd.state, cmd.reason], ['applied', null]);
+  });
 });

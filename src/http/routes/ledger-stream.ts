@@ -75,7 +75,15 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
       const heartbeatMs = req.query.heartbeat_s * 1000;
       const write = async (chunk: string) => {
         lastWrite = Date.now();
-        if (!res.write(chunk) && !closed) await new Promise<void>((r) => res.once('drain', r).once('close', r));
+        if (!res.write(chunk) && !closed) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done).off('close', done);
+              resolve();
+            };
+            res.on('drain', done).on('close', done);
+          });
+        }
       };
       const finish = () => {
         if (closed) return;

@@ -27,6 +27,8 @@ interface Job extends JobContext {
   reject: (err: unknown) => void;
   committed: boolean;
   value: unknown;
+  /** Set when the job's own work failed (its savepoint was rolled back). */
+  failure?: { err: unknown };
 }
 
 const NOT_STARTED: Signal[] = []; // replaced by the batch's list before the job runs
@@ -107,7 +109,7 @@ export class GroupCommitter {
           signals.length = mark;
           c.stmt('ROLLBACK TO job').run();
           c.stmt('RELEASE job').run();
-          job.reject(err);
+          job.failure = { err }; // settled after COMMIT, so the caller sees the batch's writes
         }
       }
       this.abortPending = null; // every job has settled
@@ -122,7 +124,10 @@ export class GroupCommitter {
       }
       return;
     }
-    for (const job of batch) if (job.committed) job.resolve(job.value);
+    for (const job of batch) {
+      if (job.committed) job.resolve(job.value);
+      else if (job.failure) job.reject(job.failure.err);
+    }
     if (signals.length > 0) this.onCommit(signals);
   }
 
