@@ -6,10 +6,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { compileFlow } from '../src/flow/compiler.js';
-import { BundleRegistry } from '../src/flow/registry.js';
+import { BundleRegistry } from '../src/bundles/registry.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { makeRecord } from '../src/runtime/records.js';
-import type { RunState } from '../src/runtime/types.js';
+import type { RunState } from '../src/model/run.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 
 const TRIVIAL_FLOW = {

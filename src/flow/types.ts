@@ -1,7 +1,7 @@
 // VisualFlow document shapes (spec runtime-visualflow §4.2) and the contracts between the
 // compiler, the node library and the runtime.
 
-import type { JsonObject, RunState, StepPlan } from '../runtime/types.js';
+import type { JsonObject, RunState, StepPlan } from '../model/run.js';
 
 export interface Pin {
   id: string;

@@ -6,9 +6,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { link, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { compileFlow } from '../flow/compiler.js';
-import { BundleError, readBundle } from '../flow/bundle.js';
-import { BundleRegistry, type LoadedBundle } from '../flow/registry.js';
-import { compareStrings } from '../flow/versions.js';
+import { readBundle } from '../bundles/archive.js';
+import { bundleError } from '../bundles/manifest.js';
+import { BundleRegistry, type LoadedBundle } from '../bundles/registry.js';
+import { compareStrings } from '../bundles/versions.js';
 
 export interface InstalledBundle {
   bundle: LoadedBundle;
@@ -51,11 +52,11 @@ const ignoreMissing = (err: NodeJS.ErrnoException): void => {
  * holding that id@version is a conflict; with it, those files are replaced.
  */
 export async function installBundleFile(dir: string, bytes: Buffer, overwrite: boolean): Promise<InstalledBundle> {
-  if (bytes.length === 0) throw new BundleError('Bundle content is empty');
+  if (bytes.length === 0) throw bundleError('Bundle content is empty');
   const bundle = await new BundleRegistry({ compile: compileFlow }).addBundle(bytes);
   const dest = join(dir, `${bundle.bundle_ref}.flow`);
   const sameIdentity = (await bundleFiles(dir)).filter((f) => f.bundle_id === bundle.bundle_id && f.bundle_version === bundle.bundle_version);
-  const alreadyInstalled = (name: string) => new BundleError(`Bundle already installed: ${name}`);
+  const alreadyInstalled = (name: string) => bundleError(`Bundle already installed: ${name}`);
   if (!overwrite && sameIdentity.length > 0) throw alreadyInstalled(basename(sameIdentity[0]!.path));
 
   // Written under a name the loader ignores, then moved in with one atomic step.

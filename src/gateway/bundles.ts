@@ -4,8 +4,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { BundleError, type Entrypoint } from '../flow/manifest.js';
-import type { LoadedBundle } from '../flow/registry.js';
+import { GatewayError, internal, notFound } from '../errors.js';
+import type { Entrypoint } from '../bundles/manifest.js';
+import type { LoadedBundle } from '../bundles/registry.js';
 import {
   compareStrings,
   isDraftVersion,
@@ -14,22 +15,12 @@ import {
   resolveBundle,
   resolveFlow,
   workflowIdOf,
-} from '../flow/versions.js';
-import { isPlainObject } from '../util/json.js';
+} from '../bundles/versions.js';
+import { isPlainObject } from '../model/json.js';
 import { installBundleFile, removeBundleFiles } from './bundle-files.js';
 import { WILDCARD } from './deprecations.js';
 import { entrypointInputs, flowInputSchema, nodeIndex, type EntrypointPin, type NodeIndexEntry } from './flow-inputs.js';
 import type { Host } from './host.js';
-
-/** A failure with the HTTP status the route answers with (kept free of HTTP types). */
-export class BundleServiceError extends Error {
-  constructor(
-    readonly status: 404 | 500,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Read views
@@ -168,23 +159,23 @@ export async function workflowFlow(host: Host, workflowId: string) {
   try {
     text = await readFile(dynamicFlowPath(host.config.dataDir, wid), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new BundleServiceError(500, `Failed to read dynamic flow: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw internal(`Failed to read dynamic flow: ${(err as Error).message}`);
   }
   if (text !== undefined) {
     let flow: unknown;
     try {
       flow = JSON.parse(text);
     } catch (err) {
-      throw new BundleServiceError(500, `Failed to read dynamic flow: ${(err as Error).message}`);
+      throw internal(`Failed to read dynamic flow: ${(err as Error).message}`);
     }
-    if (!isPlainObject(flow)) throw new BundleServiceError(500, 'Dynamic flow JSON is invalid');
+    if (!isPlainObject(flow)) throw internal('Dynamic flow JSON is invalid');
     return { workflow_id: wid, flow, source: 'dynamic' as const };
   }
   const ns = parseNamespacedId(wid);
   if (ns?.bundleId && ns.flowId && host.registry.latestVersion(ns.bundleId) !== undefined) {
     return bundleFlow(host, { bundle_id: ns.bundleId, flow_id: ns.flowId, bundle_version: ns.version });
   }
-  throw new BundleServiceError(404, `Workflow '${wid}' not found`);
+  throw notFound(`Workflow '${wid}' not found`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -201,7 +192,7 @@ export async function reloadBundles(host: Host) {
   try {
     result = await host.reloadBundles();
   } catch (err) {
-    throw new BundleServiceError(500, `Failed to reload bundles: ${(err as Error).message}`);
+    throw internal(`Failed to reload bundles: ${(err as Error).message}`);
   }
   const bundleIds = [...new Set(host.registry.listBundles().map((b) => b.bundle_id))];
   return {
@@ -225,13 +216,13 @@ async function reloadAfterChange(host: Host, installed?: string): Promise<Reload
 
 const NOT_RELOADED: ReloadOutcome = { gateway_reloaded: false, gateway_reload_error: null };
 
-/** Invalid bundles stay BundleErrors (400); anything else is the server's fault. */
+/** Invalid bundles stay client errors (400); anything else is the server's fault. */
 async function orFail<T>(what: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof BundleError) throw err;
-    throw new BundleServiceError(500, `${what}: ${(err as Error).message}`);
+    if (err instanceof GatewayError) throw err;
+    throw internal(`${what}: ${(err as Error).message}`);
   }
 }
 
@@ -253,7 +244,7 @@ export async function installUpload(host: Host, bytes: Buffer, opts: { overwrite
 export async function removeBundle(host: Host, bundleId: string, version: string | undefined, opts: { reload: boolean }) {
   const bundleRef = version ? `${bundleId}@${version}` : bundleId;
   const removed = await orFail('Failed removing bundle', removeBundleFiles(host.config.flowsDir, bundleId, version));
-  if (removed === 0) throw new BundleServiceError(404, `Bundle '${bundleRef}' not found`);
+  if (removed === 0) throw notFound(`Bundle '${bundleRef}' not found`);
   const reload = opts.reload ? await reloadAfterChange(host) : NOT_RELOADED;
   return { ok: true as const, bundle_ref: bundleRef, removed, ...reload };
 }
@@ -261,9 +252,9 @@ export async function removeBundle(host: Host, bundleId: string, version: string
 /** `POST /bundles/{bundle_id}/deprecate`: a flow (an entrypoint of the latest version) or the whole bundle. */
 export function deprecate(host: Host, bundleId: string, flowId: string, reason: string) {
   const latest = host.registry.getBundle(bundleId);
-  if (!latest) throw new BundleServiceError(404, `Bundle '${bundleId}' not found`);
+  if (!latest) throw notFound(`Bundle '${bundleId}' not found`);
   if (flowId && !latest.manifest.entrypoints.some((ep) => ep.flow_id === flowId)) {
-    throw new BundleServiceError(404, `Entrypoint '${bundleId}:${flowId}' not found`);
+    throw notFound(`Entrypoint '${bundleId}:${flowId}' not found`);
   }
   const key = flowId || WILDCARD;
   const rec = host.deprecations.deprecate(bundleId, key, reason || undefined);

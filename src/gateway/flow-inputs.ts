@@ -2,7 +2,7 @@
 // inputs declared by its `on_flow_start` node, their JSON-Schema contract, and a node index
 // used to title ledger cards. Best-effort over untrusted JSON: odd shapes yield nothing.
 
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../model/json.js';
 
 export interface EntrypointPin {
   id: string;

@@ -4,10 +4,10 @@
 
 import { createHash } from 'node:crypto';
 import type { Host } from './host.js';
-import type { JsonObject, RunState, StepRecord } from '../runtime/types.js';
+import type { JsonObject, RunState, StepRecord } from '../model/run.js';
 import type { ArtifactMetadata, StoredRun } from '../store/types.js';
-import { isPlainObject } from '../util/json.js';
-import { nowIso, parseIsoMs } from '../util/time.js';
+import { isPlainObject } from '../model/json.js';
+import { nowIso, parseIsoMs } from '../model/time.js';
 import { DEFAULT_INLINE_LIMIT } from '../runtime/offload.js';
 import { loadRun, publicVars } from './runs.js';
 

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { compileFlow } from '../flow/compiler.js';
-import { BundleRegistry, type DirectoryLoadResult } from '../flow/registry.js';
+import { BundleRegistry, type DirectoryLoadResult } from '../bundles/registry.js';
 import type { CompiledWorkflow, WorkflowSource } from '../flow/types.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { EffectHandler } from '../runtime/effects/index.js';

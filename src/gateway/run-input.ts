@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { JsonObject } from '../runtime/types.js';
-import { isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import type { JsonObject } from '../model/run.js';
+import { isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 // ---- run lifecycle (runtime-visualflow §1.3 `_run_lifecycle`) ----
 

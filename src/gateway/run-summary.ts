@@ -2,8 +2,8 @@
 // of a run. Full vars never leave the server; only these well-known subsets do.
 
 import type { StoredRun } from '../store/types.js';
-import type { JsonObject, RunState } from '../runtime/types.js';
-import { isPlainObject } from '../util/json.js';
+import type { JsonObject, RunState } from '../model/run.js';
+import { isPlainObject } from '../model/json.js';
 import { isDraftLifecycle, sanitizeLifecycle, type SanitizedLifecycle } from './run-input.js';
 
 export interface RunSummary {

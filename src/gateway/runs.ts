@@ -5,13 +5,12 @@
 import { rmSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Host } from './host.js';
-import { HttpError, badRequest, conflict, notFound } from '../http/errors.js';
-import { RuntimeInputError } from '../runtime/runtime.js';
-import type { JsonObject, RunStatus, StepRecord } from '../runtime/types.js';
+import { GatewayError, conflict, internal, invalid, notFound } from '../errors.js';
+import type { JsonObject, RunStatus, StepRecord } from '../model/run.js';
 import type { StoredRun } from '../store/types.js';
-import { ResolveError, isDraftVersion, parseNamespacedId, splitBundleRef } from '../flow/versions.js';
+import { isDraftVersion, parseNamespacedId, splitBundleRef } from '../bundles/versions.js';
 import { entrypointInputs } from './flow-inputs.js';
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../model/json.js';
 import { DRAFT_PURPOSE, cleanStartInput, createRunWorkspace, writeWorkspaceMarker, type WorkspacePolicy } from './run-input.js';
 import { runSummary, type RunSummary } from './run-summary.js';
 
@@ -40,9 +39,9 @@ const isCatalogScope = (s: string) => CATALOG_SCOPES.has(s) || FRAMEWORK_SCOPES.
 function checkRegistryScope(raw: string | null | undefined): void {
   const scope = normScope(raw);
   if (!scope || scope === 'private') return;
-  if (FRAMEWORK_SCOPES.has(scope)) throw new HttpError(501, 'framework_catalog is reserved but not loadable yet; use tenant_catalog');
-  if (CATALOG_SCOPES.has(scope)) throw new HttpError(501, 'Workflow catalogs are not available on this gateway');
-  throw badRequest(`Unsupported registry_scope: ${raw}`);
+  if (FRAMEWORK_SCOPES.has(scope)) throw new GatewayError('GW_ERR_NOT_AVAILABLE', 'framework_catalog is reserved but not loadable yet; use tenant_catalog');
+  if (CATALOG_SCOPES.has(scope)) throw new GatewayError('GW_ERR_NOT_AVAILABLE', 'Workflow catalogs are not available on this gateway');
+  throw invalid(`Unsupported registry_scope: ${raw}`);
 }
 
 /** Draft bundle versions may only be started as draft tests (step 1; version sources are not cross-checked here). */
@@ -51,7 +50,7 @@ function checkDraftGate(req: StartRunRequest): void {
     blank(req.bundle_version) ?? splitBundleRef(req.bundle_id ?? '').version ?? parseNamespacedId(blank(req.flow_id) ?? '')?.version;
   if (!requested || !isDraftVersion(requested) || isCatalogScope(normScope(req.registry_scope))) return;
   const purpose = isPlainObject(req.run_lifecycle) && typeof req.run_lifecycle.purpose === 'string' ? req.run_lifecycle.purpose.trim() : '';
-  if (purpose !== DRAFT_PURPOSE) throw badRequest("draft bundle versions require run_lifecycle.purpose='draft_test'");
+  if (purpose !== DRAFT_PURPOSE) throw invalid("draft bundle versions require run_lifecycle.purpose='draft_test'");
 }
 
 /** Workflow id for the request (step 7); resolution 400s carry the reference's prefix. */
@@ -60,7 +59,7 @@ function resolveWorkflow(host: Host, req: StartRunRequest): string {
   try {
     workflowId = host.registry.resolveStart({ bundle_id: req.bundle_id, bundle_version: req.bundle_version, flow_id: req.flow_id });
   } catch (err) {
-    if (err instanceof ResolveError && err.status === 400) throw badRequest(`Failed to start run: ${err.message}`);
+    if (err instanceof GatewayError && err.code === 'GW_ERR_INVALID') throw invalid(`Failed to start run: ${err.message}`);
     throw err;
   }
   const ns = parseNamespacedId(workflowId);
@@ -74,7 +73,7 @@ function resolveWorkflow(host: Host, req: StartRunRequest): string {
 
 /** The start pipeline of core-api §3.2; returns the new run id. The runner executes the run. */
 export async function startRun(host: Host, req: StartRunRequest, workspace: WorkspacePolicy, runId?: string): Promise<string> {
-  if (!blank(req.flow_id) && !blank(req.bundle_id)) throw badRequest('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
+  if (!blank(req.flow_id) && !blank(req.bundle_id)) throw invalid('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
   checkDraftGate(req);
   checkRegistryScope(req.registry_scope);
   const vars = cleanStartInput({ input_data: req.input_data ?? {}, thinking: req.thinking, run_lifecycle: req.run_lifecycle }, workspace);
@@ -87,8 +86,8 @@ export async function startRun(host: Host, req: StartRunRequest, workspace: Work
     runId = (await host.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
   } catch (err) {
     if (ownWorkspace) rmSync(ownWorkspace, { recursive: true, force: true });
-    if (err instanceof HttpError || err instanceof RuntimeInputError) throw err;
-    throw badRequest(`Failed to start run: ${(err as Error).message}`);
+    if (err instanceof GatewayError) throw err;
+    throw invalid(`Failed to start run: ${(err as Error).message}`);
   }
   if (ownWorkspace) writeWorkspaceMarker(ownWorkspace, runId);
   return runId;
@@ -101,7 +100,7 @@ export async function loadRun(host: Host, runId: string): Promise<StoredRun> {
   try {
     stored = await host.runtime.store.getRun(runId);
   } catch (err) {
-    throw new HttpError(500, `Failed to load run: ${(err as Error).message}`);
+    throw internal(`Failed to load run: ${(err as Error).message}`, err);
   }
   if (!stored) throw notFound(`Run '${runId}' not found`);
   return stored;
@@ -136,7 +135,7 @@ export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListIte
   let status: RunStatus | undefined;
   if (blank(q.status)) {
     status = q.status!.trim().toLowerCase() as RunStatus;
-    if (!RUN_STATUSES.includes(status)) throw badRequest('Invalid status (expected: running|waiting|completed|failed|cancelled)');
+    if (!RUN_STATUSES.includes(status)) throw invalid('Invalid status (expected: running|waiting|completed|failed|cancelled)');
   }
   const workflowId = blank(q.workflow_id);
   const hideInternal = workflowId === undefined;

@@ -3,32 +3,10 @@
 // become a 500.
 
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { RuntimeInputError } from '../runtime/runtime.js';
-import { ResolveError } from '../flow/versions.js';
-import { BundleError } from '../flow/manifest.js';
+import { GatewayError } from '../errors.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly detail: unknown,
-    readonly headers: Record<string, string> = {},
-    /** Extra top-level keys next to detail (e.g. reason_code). */
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(typeof detail === 'string' ? detail : JSON.stringify(detail));
-  }
-}
-
-export const notFound = (detail: string) => new HttpError(404, detail);
-export const badRequest = (detail: string) => new HttpError(400, detail);
-export const conflict = (detail: string) => new HttpError(409, detail);
-
-export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
-  return reply
-    .code(e.statusCode)
-    .headers(e.headers)
-    .type('application/json; charset=utf-8')
-    .send({ detail: e.detail, ...e.extra });
+export function sendError(reply: FastifyReply, e: GatewayError): FastifyReply {
+  return reply.code(e.status).headers(e.headers).type('application/json; charset=utf-8').send({ detail: e.detail });
 }
 
 interface AjvError {
@@ -75,35 +53,26 @@ function pick(v: unknown, path: (string | number)[]): unknown {
   return cur ?? null;
 }
 
-/** Errors from libraries and the runtime that are the client's fault, mapped to status + detail. */
-function mapKnown(err: unknown): HttpError | null {
-  if (err instanceof HttpError) return err;
-  if (err instanceof RuntimeInputError) return new HttpError(err.kind === 'not_found' ? 404 : 400, err.message);
-  if (err instanceof ResolveError) return new HttpError(err.status, err.message);
-  if (err instanceof BundleError) return new HttpError(400, err.message);
-  return null;
-}
-
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const known = mapKnown(err);
-    if (known) return sendError(reply, known);
+    if (err instanceof GatewayError) return sendError(reply, err);
     if (err.validation) {
       const input = err.validationContext === 'querystring' ? req.query : err.validationContext === 'params' ? req.params : req.body;
       return reply.code(422).send({ detail: validationItems(err.validation as AjvError[], err.validationContext ?? 'body', input) });
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, new HttpError(413, `Payload Too Large (${req.headers['content-length'] ?? '?'} bytes > ${app.initialConfig.bodyLimit} bytes)`));
+      return sendError(reply, new GatewayError('GW_ERR_TOO_LARGE', `Payload Too Large (${req.headers['content-length'] ?? '?'} bytes > ${app.initialConfig.bodyLimit} bytes)`));
     }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, new HttpError(415, 'Unsupported Media Type'));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, new GatewayError('GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type'));
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.code(422).send({ detail: [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: null }] });
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, new HttpError(err.statusCode, err.message));
+      // Fastify's own client errors (FST_ERR_*): keep their status and message.
+      return reply.code(err.statusCode).type('application/json; charset=utf-8').send({ detail: err.message });
     }
     req.log.error({ err }, 'unhandled error');
-    return sendError(reply, new HttpError(500, 'Internal Server Error'));
+    return sendError(reply, new GatewayError('GW_ERR_INTERNAL', 'Internal Server Error'));
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'Not Found')));
+  app.setNotFoundHandler((req, reply) => sendError(reply, new GatewayError('GW_ERR_NOT_FOUND', 'Not Found')));
 }

@@ -3,12 +3,13 @@
 // is recorded as rejected with a reason clients can read.
 
 import type { StoreTx } from '../store/types.js';
-import type { CommandRecord, JsonObject } from './types.js';
-import { isTerminal } from './types.js';
+import type { CommandRecord } from '../model/command.js';
+import type { JsonObject } from '../model/run.js';
+import { isTerminal } from '../model/run.js';
 import { cancelTree, pauseTree, resumeRun, unpauseTree, type Applied } from './transitions.js';
 import { deliverEvent, eventKey, EventError, normalizeScope, wrapEventPayload } from './events.js';
-import { isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import { isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 const reasonOf = (p: JsonObject): string | null => str(p.reason);

@@ -1,8 +1,8 @@
 // Pause flag helpers (spec runtime-visualflow §1.6): pausing is a flag in vars._runtime.control,
 // plus a synthetic user wait for a run that was running.
 
-import type { RunState, WaitState } from './types.js';
-import { isPlainObject } from '../util/json.js';
+import type { RunState, WaitState } from '../model/run.js';
+import { isPlainObject } from '../model/json.js';
 
 export function isPaused(run: RunState): boolean {
   return run.vars?._runtime?.control?.paused === true;

@@ -2,10 +2,10 @@
 // emitter's transaction, so an event committed after a wait was registered always finds it.
 
 import type { StoreTx } from '../store/types.js';
-import type { JsonObject } from './types.js';
+import type { JsonObject } from '../model/run.js';
 import { isPaused, isPauseWait } from './control.js';
 import { resumeRun } from './transitions.js';
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../model/json.js';
 
 export const EVENT_SCOPES = ['session', 'workflow', 'run', 'global'] as const;
 export type EventScope = (typeof EVENT_SCOPES)[number];

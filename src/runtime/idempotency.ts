@@ -2,8 +2,8 @@
 // payload in the same run gets the same key, so a completed result is reused, not re-run.
 
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../util/json.js';
-import type { Effect } from './types.js';
+import { canonicalJson } from '../model/json.js';
+import type { Effect } from '../model/run.js';
 
 const VOLATILE_CALL_KEYS = ['call_id', 'id', 'runtime_call_id', 'model_call_id', 'idempotency_key'];
 

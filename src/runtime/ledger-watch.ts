@@ -8,7 +8,7 @@
 // thousand streams on one run cost one read, not a thousand.
 
 import type { RuntimeStore, Store } from '../store/types.js';
-import type { StepRecord } from './types.js';
+import type { StepRecord } from '../model/run.js';
 
 /** Receives records after its cursor, their JSON text, and the new cursor. */
 export type LedgerConsumer = (records: StepRecord[], cursor: number, json: string[]) => void | Promise<void>;

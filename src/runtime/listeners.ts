@@ -4,14 +4,14 @@
 // the root emits on its very first steps cannot slip past them.
 
 import type { StepContext, WorkflowSource } from '../flow/types.js';
-import { listenerWorkflowId, onEventNodeIds } from '../flow/namespace.js';
+import { listenerWorkflowId, onEventNodeIds } from '../bundles/namespace.js';
 import { waitEvent } from './effects/waits.js';
 import { idempotencyKey } from './idempotency.js';
 import { newRunState } from './new-run.js';
 import { finishedRecord, startedRecord } from './records.js';
 import { applyEffectOutcome } from './tick.js';
-import type { EffectOutcome, RunState, StepPlan, StepRecord } from './types.js';
-import { cloneJson } from '../util/json.js';
+import type { EffectOutcome, RunState, StepPlan, StepRecord } from '../model/run.js';
+import { cloneJson } from '../model/json.js';
 
 export interface NewListener {
   run: RunState;

@@ -2,9 +2,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow } from '../flow/types.js';
-import type { JsonObject, RunState } from './types.js';
-import { cloneJson, isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import type { JsonObject, RunState } from '../model/run.js';
+import { cloneJson, isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 export interface NewRunOptions {
   workflow: CompiledWorkflow;

@@ -1,8 +1,8 @@
 // Durable per-node effect traces in vars._runtime.node_traces (spec runtime-visualflow §2.6).
 
-import type { Effect, EffectOutcome, RunState } from './types.js';
-import { isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import type { Effect, EffectOutcome, RunState } from '../model/run.js';
+import { isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 const MAX_STEPS_PER_NODE = 100;
 

@@ -3,7 +3,7 @@
 // replaced by {"$artifact": id}, so ledgers stay small and fast to replay.
 
 import type { ArtifactStore } from '../store/types.js';
-import type { StepRecord } from './types.js';
+import type { StepRecord } from '../model/run.js';
 
 export const DEFAULT_INLINE_LIMIT = 262_144;
 

@@ -2,8 +2,8 @@
 // exact wire shape cannot drift between the tick, commands and effect handlers.
 
 import { randomUUID } from 'node:crypto';
-import type { Effect, RunState, StepRecord, StepStatus, WaitState } from './types.js';
-import { nowIso } from '../util/time.js';
+import type { Effect, RunState, StepRecord, StepStatus, WaitState } from '../model/run.js';
+import { nowIso } from '../model/time.js';
 
 interface RecordFields {
   node_id: string;

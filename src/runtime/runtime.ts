@@ -2,6 +2,7 @@
 // ledgers, and (optionally) drive runs with an embedded runner. No HTTP in here.
 
 import { randomUUID } from 'node:crypto';
+import { invalid, notFound } from '../errors.js';
 import type { StepContext, WorkflowSource } from '../flow/types.js';
 import type { RuntimeStore, Store, SubmitResult } from '../store/types.js';
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
@@ -10,9 +11,10 @@ import { createListeners } from './listeners.js';
 import { LedgerWatcher, type LedgerConsumer, type LedgerSubscription } from './ledger-watch.js';
 import { DEFAULT_INLINE_LIMIT, Offloader } from './offload.js';
 import { Runner, type RunnerOptions } from './runner.js';
-import { COMMAND_TYPES, type CommandRecord, type CommandType, type JsonObject, type RunState } from './types.js';
-import { isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import { COMMAND_TYPES, type CommandRecord, type CommandType } from '../model/command.js';
+import type { JsonObject, RunState } from '../model/run.js';
+import { isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -28,17 +30,6 @@ export interface RuntimeOptions {
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
   ledgerPollMs?: number;
-}
-
-/** A client mistake: the HTTP layer maps it to 400/404 with {"detail": message}. */
-export class RuntimeInputError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'invalid' | 'not_found' = 'invalid',
-  ) {
-    super(message);
-    this.name = 'RuntimeInputError';
-  }
 }
 
 export interface StartRunInput {
@@ -100,8 +91,8 @@ export class Runtime {
   /** Create a run; the runner picks it up. Nothing is written to the ledger at start (spec §1.4). */
   async startRun(input: StartRunInput): Promise<RunState> {
     const workflow = this.o.workflows.getWorkflow(input.workflow_id);
-    if (!workflow) throw new RuntimeInputError(`Workflow '${input.workflow_id}' not found`, 'not_found');
-    if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw new RuntimeInputError('input_data must be an object');
+    if (!workflow) throw notFound(`Workflow '${input.workflow_id}' not found`);
+    if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw invalid('input_data must be an object');
     const run = newRunState({ workflow, run_id: input.run_id, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
     const listeners = createListeners(run, this.o.workflows, this.stepContext);
     await this.store.tx(async (tx) => {
@@ -130,10 +121,10 @@ export class Runtime {
   /** Durable, idempotent append to the command inbox. Applied asynchronously by the runner. */
   async submitCommand(c: CommandInput): Promise<SubmitResult> {
     const type = typeof c.type === 'string' ? c.type.trim() : '';
-    if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw new RuntimeInputError(`type must be one of ${COMMAND_TYPES.join('|')}`);
+    if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw invalid(`type must be one of ${COMMAND_TYPES.join('|')}`);
     const runId = typeof c.run_id === 'string' ? c.run_id.trim() : '';
-    if (!runId) throw new RuntimeInputError('run_id must be non-empty');
-    if (c.payload !== undefined && c.payload !== null && !isPlainObject(c.payload)) throw new RuntimeInputError('payload must be an object');
+    if (!runId) throw invalid('run_id must be non-empty');
+    if (c.payload !== undefined && c.payload !== null && !isPlainObject(c.payload)) throw invalid('payload must be an object');
     const commandId = typeof c.command_id === 'string' && c.command_id.trim() ? c.command_id.trim() : randomUUID();
     return this.store.submitCommand({
       command_id: commandId,

@@ -12,10 +12,10 @@ import { appendNodeTrace } from './node-traces.js';
 import { isPaused } from './control.js';
 import { saveRun } from './transitions.js';
 import type { Offloader } from './offload.js';
-import { isTerminal, type EffectOutcome, type RunState, type StepPlan, type StepRecord } from './types.js';
-import { setByPath } from '../flow/py.js';
-import { cloneJson, isPlainObject } from '../util/json.js';
-import { parseIsoMs } from '../util/time.js';
+import { isTerminal, type EffectOutcome, type RunState, type StepPlan, type StepRecord } from '../model/run.js';
+import { setByPath } from '../model/paths.js';
+import { cloneJson, isPlainObject } from '../model/json.js';
+import { parseIsoMs } from '../model/time.js';
 
 export interface TickDeps {
   store: RuntimeStore;

@@ -5,12 +5,12 @@
 
 import type { StoreTx, StoredRun } from '../store/types.js';
 import { completionRecord, resumeRecord, terminalStatusRecord } from './records.js';
-import { LISTENER_WORKFLOW_PREFIX } from '../flow/namespace.js';
+import { LISTENER_WORKFLOW_PREFIX } from '../bundles/namespace.js';
 import { controlOf, isPaused, isPauseWait, pauseWait } from './control.js';
-import { isTerminal, type JsonObject, type RunState, type StepRecord } from './types.js';
-import { setByPath } from '../flow/py.js';
-import { cloneJson, isPlainObject } from '../util/json.js';
-import { nowIso } from '../util/time.js';
+import { isTerminal, type JsonObject, type RunState, type StepRecord } from '../model/run.js';
+import { setByPath } from '../model/paths.js';
+import { cloneJson, isPlainObject } from '../model/json.js';
+import { nowIso } from '../model/time.js';
 
 export type Applied = { ok: true } | { ok: false; reason: string };
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import type { RunState, StepRecord, WaitState } from '../runtime/types.js';
-import { isoFromMs } from '../util/time.js';
+import type { RunState, StepRecord, WaitState } from '../model/run.js';
+import { isoFromMs } from '../model/time.js';
 import { LeaseLost, VersionConflict, type NewCommand, type RuntimeStore, type Store } from './types.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

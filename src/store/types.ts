@@ -4,7 +4,8 @@
 // Every data access goes through a RuntimeStore obtained from Store.scope(runtimeId):
 // there is no query that can forget the runtime scope.
 
-import type { CommandRecord, JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../runtime/types.js';
+import type { CommandRecord } from '../model/command.js';
+import type { JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../model/run.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
 export interface StoredRun {

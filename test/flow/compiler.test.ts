@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readBundle } from '../../src/flow/bundle.js';
+import { readBundle } from '../../src/bundles/archive.js';
 import { CompileError, compileFlow } from '../../src/flow/compiler.js';
 import { data, drive, exec, flowOf, pure, wire } from './flowkit.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readBundle } from '../../src/flow/bundle.js';
+import { readBundle } from '../../src/bundles/archive.js';
 import { compileFlow } from '../../src/flow/compiler.js';
 import type { VisualEdge, VisualNode } from '../../src/flow/types.js';
 import { CTX, data, drive, exec, flowOf, newRun, pure, wire } from './flowkit.js';

@@ -1,9 +1,9 @@
 // Tiny builders for hand-written VisualFlow documents and a driver that steps a compiled flow
 // the way the runtime does (pure transitions, effects answered by a callback).
 
-import type { Effect, JsonObject, RunState, StepPlan } from '../../src/runtime/types.js';
+import type { Effect, JsonObject, RunState, StepPlan } from '../../src/model/run.js';
 import type { CompiledWorkflow, Pin, VisualEdge, VisualFlow, VisualNode } from '../../src/flow/types.js';
-import { setByPath } from '../../src/flow/py.js';
+import { setByPath } from '../../src/model/paths.js';
 
 /** "id" or "id:type" → Pin. */
 const pin = (spec: string): Pin => {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import {
-  getByIndexedPath, getByPath, pyCmp, pyDict, pyEq, pyFloat, pyGet, pyInt, pyIntOr, pyJsonDumps, pyList, pyRepr, pyStr,
-  pyStrip, pyTruthy, setByPath, toList,
-} from '../../src/flow/py.js';
+import { pyCmp, pyDict, pyEq, pyFloat, pyGet, pyInt, pyIntOr, pyJsonDumps, pyList, pyRepr, pyStr, pyStrip, pyTruthy, toList } from '../../src/flow/py.js';
+import { getByIndexedPath, getByPath, setByPath } from '../../src/model/paths.js';
 
 test('pyTruthy follows Python bool()', () => {
   for (const v of [null, undefined, false, 0, '', [], {}]) assert.equal(pyTruthy(v), false, String(v));

@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFlow } from '../../src/flow/compiler.js';
-import { BundleRegistry } from '../../src/flow/registry.js';
+import { BundleRegistry } from '../../src/bundles/registry.js';
 import type { VisualFlow } from '../../src/flow/types.js';
 import { Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
-import type { RunState, StepRecord } from '../../src/runtime/types.js';
+import type { RunState, StepRecord } from '../../src/model/run.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.js';
 import { workflowIds, writeBundleDir } from './bundles.js';
 

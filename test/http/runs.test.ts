@@ -11,7 +11,7 @@ import { Host } from '../../src/gateway/host.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startOnce } from '../../src/gateway/start-idempotency.js';
 import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
-import { nowIso } from '../../src/util/time.js';
+import { nowIso } from '../../src/model/time.js';
 
 const DRAFT_LIFECYCLE = { purpose: 'draft_test', retention: { mode: 'ephemeral', ttl_s: '3600' }, ignored: { x: 1 } };
 

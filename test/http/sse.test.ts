@@ -7,7 +7,7 @@ import { exec, data, wire, flowOf } from '../flow/flowkit.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { writeBundleDir, workflowIds } from '../helpers/bundles.js';
 import { SseReader, hasDone, steps } from '../helpers/sse.js';
-import type { RunState } from '../../src/runtime/types.js';
+import type { RunState } from '../../src/model/run.js';
 
 const askFlow = flowOf(
   [

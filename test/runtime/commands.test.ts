@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, data, wire, flowOf } from '../flow/flowkit.js';
 import { isDone, isWaiting, makeHarness, shape, type Harness } from '../helpers/harness.js';
-import { RuntimeInputError } from '../../src/runtime/runtime.js';
-import type { CommandRecord } from '../../src/runtime/types.js';
+import { GatewayError } from '../../src/errors.js';
+import type { CommandRecord } from '../../src/model/command.js';
 
 const start = () => exec('start', 'on_flow_start', { entry: true, outputs: [] });
 
@@ -183,7 +183,7 @@ describe('command inbox', () => {
   });
 
   it('rejects malformed submissions before they reach the inbox', async () => {
-    await assert.rejects(h.runtime.submitCommand({ run_id: 'r', type: 'Pause' }), RuntimeInputError);
+    await assert.rejects(h.runtime.submitCommand({ run_id: 'r', type: 'Pause' }), (e) => e instanceof GatewayError && e.code === 'GW_ERR_INVALID');
     await assert.rejects(h.runtime.submitCommand({ run_id: '  ', type: 'pause' }), /run_id must be non-empty/);
     await assert.rejects(h.runtime.submitCommand({ run_id: 'r', type: 'pause', payload: [] as never }), /payload must be an object/);
   });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 import { isDone, makeHarness, shape, type Harness } from '../helpers/harness.js';
-import { RuntimeInputError } from '../../src/runtime/runtime.js';
+import { GatewayError } from '../../src/errors.js';
 
 const start = (outputs: string[] = []) => exec('start', 'on_flow_start', { entry: true, outputs });
 
@@ -58,7 +58,7 @@ describe('failures', () => {
 
   it('refuses to start unknown workflows or non-object inputs, writing nothing', async () => {
     const before = (await h.store.scope('default').listRuns({ limit: 1000 })).length;
-    await assert.rejects(h.runtime.startRun({ workflow_id: 'nope@1:x' }), (e) => e instanceof RuntimeInputError && e.kind === 'not_found');
+    await assert.rejects(h.runtime.startRun({ workflow_id: 'nope@1:x' }), (e) => e instanceof GatewayError && e.code === 'GW_ERR_NOT_FOUND');
     await assert.rejects(h.runtime.startRun({ workflow_id: wf.ok, input_data: [] as never }), /input_data must be an object/);
     assert.equal((await h.store.scope('default').listRuns({ limit: 1000 })).length, before);
   });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, data, wire, flowOf, pure } from '../flow/flowkit.js';
 import { isDone, makeHarness, type Harness } from '../helpers/harness.js';
-import type { StepRecord } from '../../src/runtime/types.js';
+import type { StepRecord } from '../../src/model/run.js';
 
 describe('ledger', () => {
   let h: Harness;

@@ -1,8 +1,8 @@
 // Scheduler nodes and the control stack (spec §4.7). All loop state lives in
 // `vars._temp._control = {stack, frames, return_to?}` so runs survive restarts.
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 import { pyFloat, pyTruthy } from '../py.js';
 import type { ExecNode } from './graph.js';
 import type { StepScope } from './scope.js';

@@ -1,6 +1,6 @@
 // Shared shape of an effect node's plan (spec §4.6.3).
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
 import type { ExecNode } from './graph.js';
 
 /** Every effect node stores its raw outcome here; the output mappers read it back. */

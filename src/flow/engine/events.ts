@@ -1,8 +1,8 @@
 // User-interaction, event and timer nodes (spec §4.6.6, §5.9, §5.10).
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
-import { isoFromMs, parseIsoMs } from '../../util/time.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
+import { isoFromMs, parseIsoMs } from '../../model/time.js';
 import { pyFloat, pyStr, pyTruthy } from '../py.js';
 import { pushControl } from './control.js';
 import { coerceBool, effectPlan, nonBlank, pendingPlan } from './effect.js';

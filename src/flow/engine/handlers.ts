@@ -1,6 +1,6 @@
 // Exec node type → step handler.
 
-import type { StepPlan } from '../../runtime/types.js';
+import type { StepPlan } from '../../model/run.js';
 import { forStep, joinExecStep, loopStep, parallelStep, sequenceStep, whileStep } from './control.js';
 import { answerUserStep, askUserStep, emitEventStep, listenVoiceStep, onEventStep, onScheduleStep, waitEventStep, waitUntilStep } from './events.js';
 import type { ExecNode } from './graph.js';

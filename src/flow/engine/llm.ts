@@ -1,8 +1,8 @@
 // `llm_call` node (spec §6.2) and the interim `agent` node, which for now issues a single
 // `llm_call` built from its inputs and agentConfig (the ReAct sub-run replaces it later).
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { cloneJson, isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { cloneJson, isPlainObject } from '../../model/json.js';
 import { pyFloat, pyInt, pyStr } from '../py.js';
 import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
 import type { ExecNode, FlowGraph } from './graph.js';

@@ -1,7 +1,7 @@
 // Media nodes (spec §5.13): an `llm_call` with an `output` request built from MEDIA_SPECS.
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 import { pyFloat, pyInt, pyStr } from '../py.js';
 import { coerceBool, nonBlank } from './effect.js';
 import { inputOrConfig } from './events.js';

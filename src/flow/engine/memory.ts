@@ -1,7 +1,7 @@
 // Memory and knowledge-graph effect nodes (spec §5.12): plain payloads, no pre-steps.
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 import { pyFloat, pyInt } from '../py.js';
 import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
 import type { ExecNode } from './graph.js';

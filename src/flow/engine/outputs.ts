@@ -1,7 +1,7 @@
 // Output pins of effect nodes, derived from the raw effect outcome stored at
 // `vars._temp.effects[<node>]` (spec §4.4 rule 3 and the §5 mapping tables).
 
-import { isPlainObject } from '../../util/json.js';
+import { isPlainObject } from '../../model/json.js';
 import { pyStr } from '../py.js';
 import { type FlowGraph, type GraphNode, pinRef } from './graph.js';
 import { MEDIA_SPECS, type MediaSpec } from './media-specs.js';

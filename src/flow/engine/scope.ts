@@ -2,8 +2,8 @@
 // evaluation with a cache that lives for one step only (§4.5.2), and the output reading rule
 // (§4.4). Created fresh for every step, so compiled graphs stay immutable.
 
-import type { JsonObject, RunState } from '../../runtime/types.js';
-import { cloneJson, isPlainObject } from '../../util/json.js';
+import type { JsonObject, RunState } from '../../model/run.js';
+import { cloneJson, isPlainObject } from '../../model/json.js';
 import { PURE_NODES } from '../nodes/index.js';
 import type { StepContext } from '../types.js';
 import type { FlowGraph, GraphNode } from './graph.js';

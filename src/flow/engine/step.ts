@@ -1,7 +1,7 @@
 // One step of a compiled flow: run the handler of `run.current_node`, turn exceptions of
 // non-effect nodes into graph-level errors, then apply the return-to-active-control rule.
 
-import type { RunState, StepPlan } from '../../runtime/types.js';
+import type { RunState, StepPlan } from '../../model/run.js';
 import type { StepContext } from '../types.js';
 import { applyReturnRule } from './control.js';
 import type { FlowGraph } from './graph.js';

@@ -1,7 +1,7 @@
 // `subflow` node (spec §5.11): start a child run of another workflow and wait for it.
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 import { coerceBool, nonBlank, pendingPlan } from './effect.js';
 import type { ExecNode } from './graph.js';
 import { activeMessages, cleanAttachments } from './llm.js';

@@ -1,7 +1,7 @@
 // Tool and model-runtime effect nodes (spec §5.8): tool_calls, call_tool, model_residency.
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 import { pyFloat } from '../py.js';
 import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
 import { inputOrConfig } from './events.js';

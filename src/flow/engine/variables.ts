@@ -1,10 +1,11 @@
 // Variable writers (spec §4.6.2) and `add_message` (§5.5): pass-through exec nodes that
 // mutate vars but never replace the pipeline value (`_last_output`).
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
-import { isoFromMs } from '../../util/time.js';
-import { getByPath, pyStr, setByPath } from '../py.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
+import { isoFromMs } from '../../model/time.js';
+import { pyStr } from '../py.js';
+import { getByPath, setByPath } from '../../model/paths.js';
 import type { ExecNode } from './graph.js';
 import type { StepScope } from './scope.js';
 import { ensureObject, flowError, persistOutput } from './vars.js';

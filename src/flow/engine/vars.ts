@@ -1,7 +1,7 @@
 // Small accessors for the reserved `vars` namespaces the engine writes (spec §1.3).
 
-import type { JsonObject } from '../../runtime/types.js';
-import { isPlainObject } from '../../util/json.js';
+import type { JsonObject } from '../../model/run.js';
+import { isPlainObject } from '../../model/json.js';
 
 /** Returns `vars[key]` as an object, creating (or replacing a non-object with) `{}`. */
 export function ensureObject(parent: JsonObject, key: string): JsonObject {

@@ -1,8 +1,8 @@
 // Visual function nodes (spec §4.6.1): entry/exit/trigger nodes, if/switch, and node-library
 // logic drawn with exec pins. Their result becomes the pipeline value (`_last_output`).
 
-import type { JsonObject, StepPlan } from '../../runtime/types.js';
-import { cloneJson, isPlainObject } from '../../util/json.js';
+import type { JsonObject, StepPlan } from '../../model/run.js';
+import { cloneJson, isPlainObject } from '../../model/json.js';
 import { pyStr, pyTruthy } from '../py.js';
 import type { ExecNode } from './graph.js';
 import type { StepScope } from './scope.js';

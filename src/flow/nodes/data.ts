@@ -1,9 +1,8 @@
 // Array / object nodes (spec §5.5).
 
-import { cloneJson, isPlainObject } from '../../util/json.js';
-import {
-  getByIndexedPath, pyDict, pyEq, pyGet, pyIntOr, pyJsonDumps, pyList, pyStr, pyStrip, pyTruthy, pyTypeName, setByPath, toList,
-} from '../py.js';
+import { cloneJson, isPlainObject } from '../../model/json.js';
+import { pyDict, pyEq, pyGet, pyIntOr, pyJsonDumps, pyList, pyStr, pyStrip, pyTruthy, pyTypeName, toList } from '../py.js';
+import { getByIndexedPath, setByPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
 import { declaredPins } from './pins.js';
 

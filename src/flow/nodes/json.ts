@@ -1,8 +1,9 @@
 // JSON text nodes (spec §5.5): parse_json, stringify_json, break_object. LLM output is messy,
 // so parsing is lenient: Markdown fences, JSON embedded in prose, Python literal syntax.
 
-import { isPlainObject } from '../../util/json.js';
-import { getByPath, pyError, pyGet, pyInt, pyJsonDumps, pyStr, pyStrip, pyTruthy } from '../py.js';
+import { isPlainObject } from '../../model/json.js';
+import { pyError, pyGet, pyInt, pyJsonDumps, pyStr, pyStrip, pyTruthy } from '../py.js';
+import { getByPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
 import { literalEval } from './pyliteral.js';
 

@@ -1,7 +1,8 @@
 // String nodes (spec §5.4).
 
-import { isPlainObject } from '../../util/json.js';
-import { getByIndexedPath, pyError, pyGet, pyInt, pyJsonDumps, pyRepr, pyStr, pyStrip, pyTruthy, pyTypeName, toList } from '../py.js';
+import { isPlainObject } from '../../model/json.js';
+import { pyError, pyGet, pyInt, pyJsonDumps, pyRepr, pyStr, pyStrip, pyTruthy, pyTypeName, toList } from '../py.js';
+import { getByIndexedPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
 
 /** The UI stores `\n`, `\t`, `\r` as two-character escapes in separators/delimiters. */

@@ -1,7 +1,8 @@
 // Variable readers (spec §4.10, §5.7). Pure: re-evaluated every step, so reads are current.
 
-import { isPlainObject } from '../../util/json.js';
-import { getByPath, pyGet, pyStr, pyStrip, pyTruthy, toList } from '../py.js';
+import { isPlainObject } from '../../model/json.js';
+import { pyGet, pyStr, pyStrip, pyTruthy, toList } from '../py.js';
+import { getByPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
 
 /** The reference's `str(v or "")`: falsy values read as "". */

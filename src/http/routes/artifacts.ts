@@ -2,7 +2,7 @@
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
-import { badRequest, notFound } from '../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import { artifactListItem, pageArtifacts } from '../../gateway/artifacts.js';
 import type { FastifyRequest } from 'fastify';
 
@@ -26,7 +26,7 @@ async function requireRun(req: FastifyRequest, runId: string) {
 
 /** The artifact, if it exists and belongs to the run (or to no run). */
 async function visibleArtifact(req: FastifyRequest, runId: string, artifactId: string) {
-  if (!ARTIFACT_ID.test(artifactId)) throw badRequest(`Invalid artifact id: ${artifactId}`);
+  if (!ARTIFACT_ID.test(artifactId)) throw invalid(`Invalid artifact id: ${artifactId}`);
   await requireRun(req, runId);
   const meta = await req.plane.runtime.store.artifacts.getMetadata(artifactId);
   if (!meta) throw notFound(`Artifact '${artifactId}' not found`);

@@ -5,7 +5,6 @@ import multipart, { type MultipartFile } from '@fastify/multipart';
 import { Type, type TObject } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import {
-  BundleServiceError,
   bundleDetail,
   bundleFlow,
   bundleFlowInputSchema,
@@ -17,9 +16,9 @@ import {
   undeprecate,
   workflowFlow,
 } from '../../gateway/bundles.js';
-import { splitBundleRef } from '../../flow/versions.js';
-import { isPlainObject } from '../../util/json.js';
-import { badRequest, HttpError } from '../errors.js';
+import { splitBundleRef } from '../../bundles/versions.js';
+import { isPlainObject } from '../../model/json.js';
+import { GatewayError, invalid } from '../../errors.js';
 import { OptionalString } from '../schema.js';
 import type { GatewayApp } from '../types.js';
 
@@ -89,15 +88,6 @@ function pythonBools(source: 'query' | 'body', schema: TObject) {
   };
 }
 
-/** Service failures carry their status; give them the {"detail"} body. */
-async function serve<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw err instanceof BundleServiceError ? new HttpError(err.status, err.message) : err;
-  }
-}
-
 /** `maxBundleBytes`: ABSTRACTGATEWAY_MAX_BUNDLE_BYTES, as read by the security config. */
 export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: number }): Promise<void> {
   const maxBytes = opts.maxBundleBytes;
@@ -117,7 +107,7 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
   );
 
   app.post('/bundles/reload', { schema: { tags: TAGS, summary: 'Reload the bundle directory (bad bundles are skipped and listed)' } }, async (req) =>
-    serve(() => reloadBundles(req.plane)),
+    reloadBundles(req.plane),
   );
 
   app.post(
@@ -129,10 +119,12 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
     async (req) => {
       const { file, overwrite, reload } = req.body;
       if (!(file instanceof UploadedFile)) {
-        throw new HttpError(422, [{ type: 'value_error', loc: ['body', 'file'], msg: 'Expected a file upload', input: null }]);
+        throw new GatewayError('GW_ERR_VALIDATION', 'Expected a file upload', {
+          detail: [{ type: 'value_error', loc: ['body', 'file'], msg: 'Expected a file upload', input: null }],
+        });
       }
-      if (file.size > maxBytes) throw new HttpError(413, `Bundle too large (${file.size} bytes > ${maxBytes} bytes)`);
-      return serve(() => installUpload(req.plane, file.bytes, { overwrite, reload }));
+      if (file.size > maxBytes) throw new GatewayError('GW_ERR_TOO_LARGE', `Bundle too large (${file.size} bytes > ${maxBytes} bytes)`);
+      return installUpload(req.plane, file.bytes, { overwrite, reload });
     },
   );
 
@@ -145,10 +137,10 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
     async (req) => {
       // A trailing ".flow" is tolerated: clients sometimes pass the file name.
       const ref = splitBundleRef(req.params.bundle_id.trim().replace(/\.flow$/i, ''));
-      if (!ref.bundleId) throw badRequest('bundle_id is required');
+      if (!ref.bundleId) throw invalid('bundle_id is required');
       const explicit = req.query.bundle_version?.trim() || undefined;
-      if (ref.version && explicit && ref.version !== explicit) throw badRequest('bundle_id version does not match bundle_version');
-      return serve(() => removeBundle(req.plane, ref.bundleId, explicit ?? ref.version, { reload: req.query.reload }));
+      if (ref.version && explicit && ref.version !== explicit) throw invalid('bundle_id version does not match bundle_version');
+      return removeBundle(req.plane, ref.bundleId, explicit ?? ref.version, { reload: req.query.reload });
     },
   );
 
@@ -157,8 +149,8 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
     { schema: { tags: TAGS, summary: 'Deprecate an entrypoint (or the whole bundle) across all versions', params: BundleParams, body: DeprecateBody } },
     async (req) => {
       const bundleId = req.params.bundle_id.trim();
-      if (!bundleId) throw badRequest('bundle_id is required');
-      return serve(() => deprecate(req.plane, bundleId, req.body.flow_id?.trim() ?? '', req.body.reason?.trim() ?? ''));
+      if (!bundleId) throw invalid('bundle_id is required');
+      return deprecate(req.plane, bundleId, req.body.flow_id?.trim() ?? '', req.body.reason?.trim() ?? '');
     },
   );
 
@@ -167,7 +159,7 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
     { schema: { tags: TAGS, summary: 'Remove a deprecation record', params: BundleParams, body: DeprecateBody } },
     async (req) => {
       const bundleId = req.params.bundle_id.trim();
-      if (!bundleId) throw badRequest('bundle_id is required');
+      if (!bundleId) throw invalid('bundle_id is required');
       return undeprecate(req.plane, bundleId, req.body.flow_id?.trim() ?? '');
     },
   );
@@ -194,8 +186,8 @@ export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: numb
     '/workflows/:workflow_id/flow',
     { schema: { tags: TAGS, summary: 'VisualFlow JSON by workflow id (dynamic flows first, then bundles)', params: WorkflowParams } },
     async (req) => {
-      if (!req.params.workflow_id.trim()) throw badRequest('workflow_id is required');
-      return serve(() => workflowFlow(req.plane, req.params.workflow_id));
+      if (!req.params.workflow_id.trim()) throw invalid('workflow_id is required');
+      return workflowFlow(req.plane, req.params.workflow_id);
     },
   );
 }

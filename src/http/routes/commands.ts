@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
-import { badRequest, conflict, notFound } from '../errors.js';
-import { COMMAND_TYPES } from '../../runtime/types.js';
+import { conflict, invalid, notFound } from '../../errors.js';
+import { COMMAND_TYPES } from '../../model/command.js';
 import { AnyObject, OptionalString } from '../schema.js';
 
 const TYPES = COMMAND_TYPES.join('|');
@@ -30,15 +30,15 @@ export async function commandRoutes(app: GatewayApp): Promise<void> {
       const b = req.body;
       const type = b.type.trim();
       // Case-sensitive at the API, like the reference (the runner would accept any case).
-      if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw badRequest(`type must be one of ${TYPES}`);
-      if (!b.run_id.trim()) throw badRequest('Failed to append command: CommandRecord.run_id must be non-empty');
+      if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw invalid(`type must be one of ${TYPES}`);
+      if (!b.run_id.trim()) throw invalid('Failed to append command: CommandRecord.run_id must be non-empty');
       // Reference quirk kept: a blank command_id is not an error, it just loses idempotency.
       const commandId = b.command_id.trim() || randomUUID();
       let res;
       try {
         res = await req.plane.runtime.submitCommand({ command_id: commandId, run_id: b.run_id, type, payload: b.payload ?? {}, ts: b.ts || null, client_id: b.client_id || null });
       } catch (err) {
-        throw badRequest(`Failed to append command: ${(err as Error).message}`);
+        throw invalid(`Failed to append command: ${(err as Error).message}`);
       }
       if ('conflict' in res) throw conflict(`Command '${commandId}' was already submitted with a different run_id, type or payload (seq ${res.seq})`);
       return { accepted: res.accepted, duplicate: res.duplicate, seq: res.seq };

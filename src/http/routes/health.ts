@@ -1,7 +1,7 @@
 // Reachability: the public health probe and the authenticated ping clients log in with.
 
 import type { GatewayApp } from '../types.js';
-import { nowIso } from '../../util/time.js';
+import { nowIso } from '../../model/time.js';
 
 export async function publicHealthRoutes(app: GatewayApp): Promise<void> {
   app.get('/api/health', { schema: { tags: ['health'], summary: 'Liveness probe (public)' } }, async () => ({ status: 'healthy', service: 'abstractgateway' }));

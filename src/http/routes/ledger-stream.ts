@@ -6,8 +6,8 @@
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
-import { notFound } from '../errors.js';
-import { isTerminal } from '../../runtime/types.js';
+import { notFound } from '../../errors.js';
+import { isTerminal } from '../../model/run.js';
 
 const Params = Type.Object({ run_id: Type.String() });
 const Query = Type.Object({

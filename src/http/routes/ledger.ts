@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import type { Host } from '../../gateway/host.js';
 import type { LedgerPage } from '../../store/types.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import { ledgerPageBody } from '../../gateway/ledger-pages.js';
 
 const MAX_PAGE = 2000;

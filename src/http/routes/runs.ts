@@ -2,7 +2,7 @@
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
-import { HttpError, badRequest } from '../errors.js';
+import { GatewayError, internal, invalid } from '../../errors.js';
 import type { Host } from '../../gateway/host.js';
 import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
@@ -86,12 +86,12 @@ export async function runRoutes(app: GatewayApp, opts: RunRoutesOptions): Promis
     { schema: { tags: ['runs'], summary: 'RunHistoryBundle v1: run tree ledgers, artifacts and timeline', params: RunParams, querystring: HistoryQuery } },
     async (req) => {
       const mode = req.query.ledger_mode.trim().toLowerCase();
-      if (mode !== 'tail' && mode !== 'full') throw badRequest("ledger_mode must be 'tail' or 'full'");
+      if (mode !== 'tail' && mode !== 'full') throw invalid("ledger_mode must be 'tail' or 'full'");
       try {
         return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode });
       } catch (err) {
-        if (err instanceof HttpError) throw err;
-        throw new HttpError(500, `Failed to export history bundle: ${(err as Error).message}`);
+        if (err instanceof GatewayError) throw err;
+        throw internal(`Failed to export history bundle: ${(err as Error).message}`, err);
       }
     },
   );

@@ -5,7 +5,7 @@
 
 import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nowIso } from '../../util/time.js';
+import { nowIso } from '../../model/time.js';
 
 export interface AuditEntry {
   ts: string;

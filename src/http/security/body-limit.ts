@@ -5,7 +5,7 @@
 
 import { Transform, type TransformCallback } from 'node:stream';
 import type { SecurityConfig } from '../../config/security.js';
-import { HttpError } from '../errors.js';
+import { GatewayError } from '../../errors.js';
 
 const UPLOAD_SLACK = 2 * 1024 * 1024;
 
@@ -26,7 +26,7 @@ export function bodyLimitFor(c: SecurityConfig, path: string): number {
   return c.maxUploadBodyBytes > 0 ? Math.min(upload, c.maxUploadBodyBytes) : upload;
 }
 
-export const tooLarge = (size: number, limit: number) => new HttpError(413, `Payload Too Large (${size} bytes > ${limit} bytes)`);
+export const tooLarge = (size: number, limit: number) => new GatewayError('GW_ERR_TOO_LARGE', `Payload Too Large (${size} bytes > ${limit} bytes)`);
 
 /** Passes bytes through until `limit` is exceeded, then fails the stream with the 413. */
 export function capStream(limit: number): Transform {

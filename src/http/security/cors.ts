@@ -4,14 +4,15 @@
 // survive security rejections and hijacked (SSE) replies alike.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, sendError } from '../errors.js';
+import { GatewayError } from '../../errors.js';
+import { sendError } from '../errors.js';
 import type { OriginCheck } from './origin.js';
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const EXPOSE_HEADERS = 'x-request-id, retry-after, www-authenticate, content-disposition, content-length, last-event-id';
 const MAX_AGE_S = '600';
 
-export const originForbidden = () => new HttpError(403, 'Forbidden (origin not allowed)');
+export const originForbidden = () => new GatewayError('GW_ERR_FORBIDDEN', 'Forbidden (origin not allowed)');
 
 export function corsHook(allowed: OriginCheck) {
   return async function cors(req: FastifyRequest, reply: FastifyReply) {

@@ -6,7 +6,8 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SecurityConfig } from '../../config/security.js';
-import { HttpError, sendError } from '../errors.js';
+import { GatewayError, type ErrorCode } from '../../errors.js';
+import { sendError } from '../errors.js';
 import type { GatewayApp } from '../types.js';
 import { AuditLog, redactQuery, type AuditEntry } from './audit.js';
 import { bearerToken, TokenVerifier, tokenFingerprint } from './auth.js';
@@ -18,7 +19,7 @@ import { Lockout } from './lockout.js';
 import { originAllowlist } from './origin.js';
 import { localAdmin, LOOPBACK_READONLY } from './principal.js';
 import { RateLimiter } from './rate-limit.js';
-import { nowIso } from '../../util/time.js';
+import { nowIso } from '../../model/time.js';
 
 const PREFIX = '/api/gateway';
 const READ = new Set(['GET', 'HEAD']);
@@ -81,8 +82,8 @@ export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDi
   const auditHeaders = config.audit.headers.filter((h) => !['authorization', 'cookie', 'x-abstractgateway-session'].includes(h));
   const contexts = new WeakMap<FastifyRequest, Ctx>();
 
-  const reject = (reply: FastifyReply, status: number, detail: string, headers: Record<string, string> = {}) =>
-    sendError(reply, new HttpError(status, detail, headers));
+  const reject = (reply: FastifyReply, code: ErrorCode, detail: string, headers: Record<string, string> = {}) =>
+    sendError(reply, new GatewayError(code, detail, { headers }));
 
   app.addHook('onRequest', async (req, reply) => {
     const path = gatewayPath(req);
@@ -108,11 +109,11 @@ export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDi
     if (origin && !originAllowed(origin)) return sendError(reply, originForbidden());
 
     const locked = lockout.lockedFor(ip);
-    if (locked >= 1) return reject(reply, 429, 'Too Many Requests (auth lockout)', { 'retry-after': String(locked) });
+    if (locked >= 1) return reject(reply, 'GW_ERR_TOO_MANY_REQUESTS', 'Too Many Requests (auth lockout)', { 'retry-after': String(locked) });
 
     if (limiter && !(config.rateLimitExemptLoopback && isLoopback(ip))) {
       const wait = limiter.take(ip);
-      if (wait > 0) return reject(reply, 429, 'Too Many Requests (rate limit)', { 'retry-after': String(wait) });
+      if (wait > 0) return reject(reply, 'GW_ERR_TOO_MANY_REQUESTS', 'Too Many Requests (rate limit)', { 'retry-after': String(wait) });
     }
 
     const isPublic = method === 'POST' && LOGIN.test(path);
@@ -121,15 +122,15 @@ export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDi
     if (method === 'OPTIONS') return;
 
     if (ctx.authRequired) {
-      if (!tokens.configured) return reject(reply, 503, 'Gateway auth required but no token configured');
+      if (!tokens.configured) return reject(reply, 'GW_ERR_UNAVAILABLE', 'Gateway auth required but no token configured');
       const token = bearerToken(req.headers.authorization);
       if (token) ctx.tokenFp = tokenFingerprint(token);
       if (!token || !tokens.verify(token)) {
         // Only presented credentials count towards the lockout: a signed-out client probing
         // without any cannot be guessing (spec §8 W5).
         const lock = req.headers.authorization !== undefined ? lockout.recordFailure(ip) : 0;
-        if (lock >= 1) return reject(reply, 429, 'Too Many Requests (auth lockout)', { 'retry-after': String(lock) });
-        return reject(reply, 401, 'Unauthorized', { 'www-authenticate': 'Bearer' });
+        if (lock >= 1) return reject(reply, 'GW_ERR_TOO_MANY_REQUESTS', 'Too Many Requests (auth lockout)', { 'retry-after': String(lock) });
+        return reject(reply, 'GW_ERR_UNAUTHORIZED', 'Unauthorized', { 'www-authenticate': 'Bearer' });
       }
       lockout.recordSuccess(ip);
       req.principal = localAdmin(ctx.tokenFp);
@@ -149,7 +150,7 @@ export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDi
 
     const pool = path.replace(/\/$/, '').endsWith('/ledger/stream') ? sse : general;
     if (!(await pool.tryAcquire(ACQUIRE_WAIT_MS))) {
-      return reject(reply, 429, 'Too Many Requests (concurrency limit)', { 'retry-after': '1' });
+      return reject(reply, 'GW_ERR_TOO_MANY_REQUESTS', 'Too Many Requests (concurrency limit)', { 'retry-after': '1' });
     }
     release = () => pool.release();
     if (closed) release();

@@ -3,7 +3,7 @@
 
 import type { EffectHandler } from './types.js';
 import { deliverEvent, eventKey, normalizeScope, wrapEventPayload } from '../events.js';
-import { nowIso } from '../../util/time.js';
+import { nowIso } from '../../model/time.js';
 
 export const emitEvent: EffectHandler = {
   mode: 'transactional',

@@ -3,7 +3,7 @@
 
 import type { EffectHandler } from './types.js';
 import { newRunState } from '../new-run.js';
-import { isPlainObject } from '../../util/json.js';
+import { isPlainObject } from '../../model/json.js';
 
 const INHERITED_WORKSPACE_KEYS = ['workspace_root', 'workspace_access_mode', 'workspace_allowed_paths', 'workspace_ignored_paths'];
 

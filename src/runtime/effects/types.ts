@@ -3,7 +3,7 @@
 
 import type { WorkflowSource } from '../../flow/types.js';
 import type { StoreTx } from '../../store/types.js';
-import type { Effect, EffectOutcome, RunState } from '../types.js';
+import type { Effect, EffectOutcome, RunState } from '../../model/run.js';
 
 export interface EffectCall {
   /** The run's working copy; handlers may update vars (committed with the step). */

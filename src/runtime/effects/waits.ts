@@ -2,11 +2,11 @@
 // (spec runtime-visualflow §3.4).
 
 import type { EffectHandler, EffectCall } from './types.js';
-import type { EffectOutcome, WaitState } from '../types.js';
+import type { EffectOutcome, WaitState } from '../../model/run.js';
 import { eventKey, normalizeScope } from '../events.js';
 import { pyStr } from '../../flow/py.js';
-import { isPlainObject } from '../../util/json.js';
-import { isoFromMs, parseIsoMs } from '../../util/time.js';
+import { isPlainObject } from '../../model/json.js';
+import { isoFromMs, parseIsoMs } from '../../model/time.js';
 
 function wait(call: EffectCall, w: Partial<WaitState> & Pick<WaitState, 'reason'>): EffectOutcome {
   const p = call.effect.payload;

@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { JsonObject } from '../../runtime/types.js';
-import { nowIso } from '../../util/time.js';
+import type { JsonObject } from '../../model/run.js';
+import { nowIso } from '../../model/time.js';
 import type { ArtifactMetadata, ArtifactStore } from '../types.js';
 import type { Backend } from './store.js';
 

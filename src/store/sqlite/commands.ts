@@ -1,7 +1,7 @@
 // The durable command inbox: idempotent by (runtime_id, command_id), global seq, settled once.
 
-import type { CommandRecord } from '../../runtime/types.js';
-import { canonicalJson } from '../../util/json.js';
+import type { CommandRecord } from '../../model/command.js';
+import { canonicalJson } from '../../model/json.js';
 import type { NewCommand, SubmitResult } from '../types.js';
 import type { Conn } from './connection.js';
 

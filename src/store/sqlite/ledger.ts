@@ -1,7 +1,7 @@
 // The per-run append-only ledger: records keyed by (run_key, seq), seq 1..N contiguous per run;
 // the run's highest seq is its head (see migration 2).
 
-import type { StepRecord } from '../../runtime/types.js';
+import type { StepRecord } from '../../model/run.js';
 import type { LedgerJsonPage, LedgerPage } from '../types.js';
 import type { Conn } from './connection.js';
 import { LEDGER_LEN_SQL, runNotFound } from './runs.js';

@@ -1,7 +1,7 @@
 // Run rows: the checkpoint JSON plus columns derived from it on every write.
 
-import type { RunState, WaitReason } from '../../runtime/types.js';
-import { parseIsoMs } from '../../util/time.js';
+import type { RunState, WaitReason } from '../../model/run.js';
+import { parseIsoMs } from '../../model/time.js';
 import { LeaseLost, VersionConflict, type Fence, type RunListQuery, type StoredRun } from '../types.js';
 import type { Conn } from './connection.js';
 

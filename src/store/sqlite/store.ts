@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
-import type { CommandRecord } from '../../runtime/types.js';
+import type { CommandRecord } from '../../model/command.js';
 import type {
   ArtifactStore,
   Claim,

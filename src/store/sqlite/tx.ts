@@ -1,7 +1,7 @@
 // StoreTx for one group-commit job: synchronous SQL on the writer connection, wrapped in
 // promises; the changes it makes are recorded as signals to emit after COMMIT.
 
-import type { RunState, StepRecord, WaitReason } from '../../runtime/types.js';
+import type { RunState, StepRecord, WaitReason } from '../../model/run.js';
 import type { Fence, StoredRun, StoreTx } from '../types.js';
 import * as commands from './commands.js';
 import type { Conn } from './connection.js';

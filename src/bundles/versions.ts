@@ -1,18 +1,8 @@
 // Bundle versions and workflow-id resolution (spec core-api §2.3, §3.2 step 7;
 // runtime-visualflow §4.1.3). Pure functions over a read-only view of the loaded bundles.
 
+import { invalid, notFound } from '../errors.js';
 import type { Manifest } from './manifest.js';
-
-/** A request that cannot be resolved. `status` is the HTTP status the route answers with. */
-export class ResolveError extends Error {
-  override name = 'ResolveError';
-  constructor(
-    readonly status: 400 | 404,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface BundleRef {
   bundleId: string;
@@ -106,8 +96,6 @@ export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a 
 
 const blank = (v: string | null | undefined): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
-const badRequest = (message: string): ResolveError => new ResolveError(400, message);
-
 const CONFLICT_BUNDLE_ID = "bundle_version conflicts with bundle_id (bundle_id already includes '@version')";
 
 /**
@@ -120,15 +108,15 @@ function requestedVersionOf(
   fromFlowId: string | undefined,
   bundleIdConflict = CONFLICT_BUNDLE_ID,
 ): string | undefined {
-  if (explicit && fromBundleId && explicit !== fromBundleId) throw badRequest(bundleIdConflict);
-  if (fromFlowId && explicit && fromFlowId !== explicit) throw badRequest('flow_id version does not match bundle_version');
-  if (fromFlowId && fromBundleId && fromFlowId !== fromBundleId) throw badRequest('flow_id version does not match bundle_id');
+  if (explicit && fromBundleId && explicit !== fromBundleId) throw invalid(bundleIdConflict);
+  if (fromFlowId && explicit && fromFlowId !== explicit) throw invalid('flow_id version does not match bundle_version');
+  if (fromFlowId && fromBundleId && fromFlowId !== fromBundleId) throw invalid('flow_id version does not match bundle_id');
   return explicit ?? fromBundleId ?? fromFlowId;
 }
 
 /**
  * The effective requested version of a start request (for the draft gate); undefined means
- * "latest". Throws ResolveError(400) when two version sources conflict.
+ * "latest". Throws GW_ERR_INVALID when two version sources conflict.
  */
 export function requestedVersion(req: StartRef): string | undefined {
   return requestedVersionOf(
@@ -141,17 +129,17 @@ export function requestedVersion(req: StartRef): string | undefined {
 /** A loaded bundle version: the given one, else the latest. 404 when unknown. */
 function loadedManifest(catalog: BundleCatalog, bundleId: string, version: string | undefined): Manifest {
   const latest = catalog.latestVersion(bundleId);
-  if (latest === undefined) throw new ResolveError(404, `Bundle '${bundleId}' not found`);
+  if (latest === undefined) throw notFound(`Bundle '${bundleId}' not found`);
   const selected = version ?? latest;
   const manifest = catalog.manifest(bundleId, selected);
-  if (!manifest) throw new ResolveError(404, `Bundle '${bundleId}@${selected}' not found`);
+  if (!manifest) throw notFound(`Bundle '${bundleId}@${selected}' not found`);
   return manifest;
 }
 
 /** `GET /bundles/{bundle_id}?bundle_version=`: `bundle_id` may be `"id@version"`. */
 export function resolveBundle(catalog: BundleCatalog, bundleId: string, bundleVersion?: string | null): Manifest {
   const ref = splitBundleRef(bundleId);
-  if (!ref.bundleId) throw badRequest('bundle_id is required');
+  if (!ref.bundleId) throw invalid('bundle_id is required');
   return loadedManifest(catalog, ref.bundleId, requestedVersionOf(blank(bundleVersion), ref.version, undefined));
 }
 
@@ -164,19 +152,19 @@ export function resolveFlow(
   req: { bundle_id: string; flow_id: string; bundle_version?: string | null },
 ): { manifest: Manifest; flowId: string; workflowId: string } {
   const ref = splitBundleRef(req.bundle_id);
-  if (!ref.bundleId) throw badRequest('bundle_id is required');
+  if (!ref.bundleId) throw invalid('bundle_id is required');
   let flowId = req.flow_id.trim();
-  if (!flowId) throw badRequest('flow_id is required');
+  if (!flowId) throw invalid('flow_id is required');
   const prefixed = parseNamespacedId(flowId);
   if (prefixed) {
-    if (!prefixed.bundleId || !prefixed.flowId) throw badRequest('Invalid flow_id');
-    if (prefixed.bundleId !== ref.bundleId) throw badRequest('flow_id bundle prefix does not match bundle_id');
+    if (!prefixed.bundleId || !prefixed.flowId) throw invalid('Invalid flow_id');
+    if (prefixed.bundleId !== ref.bundleId) throw invalid('flow_id bundle prefix does not match bundle_id');
     flowId = prefixed.flowId;
   }
   const version = requestedVersionOf(blank(req.bundle_version), ref.version, prefixed?.version, 'bundle_id version does not match bundle_version');
   const manifest = loadedManifest(catalog, ref.bundleId, version);
   if (!Object.hasOwn(manifest.flows, flowId)) {
-    throw new ResolveError(404, `Flow '${flowId}' not found in bundle '${manifest.bundle_id}@${manifest.bundle_version}'`);
+    throw notFound(`Flow '${flowId}' not found in bundle '${manifest.bundle_id}@${manifest.bundle_version}'`);
   }
   return { manifest, flowId, workflowId: workflowIdOf(manifest.bundle_id, manifest.bundle_version, flowId) };
 }
@@ -191,7 +179,7 @@ export function resolveStart(catalog: BundleCatalog, req: StartRef): string {
   const flowIdRaw = blank(req.flow_id);
   const ref = splitBundleRef(req.bundle_id ?? '');
   const bundleId = ref.bundleId || undefined;
-  if (!flowIdRaw && !bundleId) throw badRequest('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
+  if (!flowIdRaw && !bundleId) throw invalid('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
   const explicit = blank(req.bundle_version);
 
   const prefixed = flowIdRaw ? parseNamespacedId(flowIdRaw) : undefined;
@@ -199,11 +187,11 @@ export function resolveStart(catalog: BundleCatalog, req: StartRef): string {
     if (!prefixed.bundleId || catalog.latestVersion(prefixed.bundleId) === undefined) {
       // Not a bundle namespace: a raw registered workflow id (dynamic flow, schedule...).
       if (bundleId || explicit || ref.version) {
-        throw badRequest(`flow_id '${flowIdRaw}' is already namespaced, but bundle_id/bundle_version was also provided`);
+        throw invalid(`flow_id '${flowIdRaw}' is already namespaced, but bundle_id/bundle_version was also provided`);
       }
       return flowIdRaw;
     }
-    if (bundleId && bundleId !== prefixed.bundleId) throw badRequest('flow_id bundle prefix does not match bundle_id');
+    if (bundleId && bundleId !== prefixed.bundleId) throw invalid('flow_id bundle prefix does not match bundle_id');
     const version = requestedVersionOf(explicit, ref.version, prefixed.version);
     return existingWorkflow(loadedManifest(catalog, prefixed.bundleId, version), prefixed.flowId);
   }
@@ -211,7 +199,7 @@ export function resolveStart(catalog: BundleCatalog, req: StartRef): string {
   const version = requestedVersionOf(explicit, ref.version, undefined);
   const selected = bundleId ?? catalog.defaultBundleId();
   if (!selected) {
-    throw badRequest(
+    throw invalid(
       flowIdRaw
         ? "bundle_id is required when multiple bundles are loaded (or pass flow_id as 'bundle:flow')"
         : "flow_id is required when multiple bundles are loaded; provide bundle_id (or pass flow_id as 'bundle:flow')",
@@ -225,7 +213,7 @@ export function resolveStart(catalog: BundleCatalog, req: StartRef): string {
 function entrypointOf(m: Manifest): string {
   if (m.entrypoints.length === 1) return m.entrypoints[0]!.flow_id;
   if (m.default_entrypoint) return m.default_entrypoint;
-  throw badRequest(
+  throw invalid(
     `Bundle '${m.bundle_id}@${m.bundle_version}' has ${m.entrypoints.length} entrypoints; ` +
       'specify flow_id to select which entrypoint to start (or set manifest.default_entrypoint)',
   );
@@ -233,6 +221,6 @@ function entrypointOf(m: Manifest): string {
 
 function existingWorkflow(m: Manifest, flowId: string): string {
   const workflowId = workflowIdOf(m.bundle_id, m.bundle_version, flowId);
-  if (!Object.hasOwn(m.flows, flowId)) throw new ResolveError(404, `Workflow '${workflowId}' not found`);
+  if (!Object.hasOwn(m.flows, flowId)) throw notFound(`Workflow '${workflowId}' not found`);
   return workflowId;
 }

@@ -3,10 +3,9 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BundleError } from '../../src/flow/bundle.js';
-import { BundleRegistry } from '../../src/flow/registry.js';
+import { GatewayError } from '../../src/errors.js';
+import { BundleRegistry } from '../../src/bundles/registry.js';
 import type { CompiledWorkflow, VisualFlow } from '../../src/flow/types.js';
-import { ResolveError } from '../../src/flow/versions.js';
 import { bundleZip, FIXTURES_DIR, flowDoc } from './zip-helpers.js';
 
 /** Stand-in for the real compiler: keeps the (namespaced) document, cannot execute. */
@@ -95,7 +94,7 @@ describe('BundleRegistry over the real fixtures', () => {
     assert.equal(registry.resolveStart({ bundle_id: 'basic-agent' }), 'basic-agent@0.0.1:81795ea9');
     assert.equal(registry.resolveStart({ flow_id: 'ralph:ee1a6daa' }), 'ralph@dev:ee1a6daa');
     assert.equal(registry.resolveStart({ bundle_id: 'basic-agent', bundle_version: '0.0.0', flow_id: '15f19f7f' }), 'basic-agent@0.0.0:15f19f7f');
-    assert.throws(() => registry.resolveStart({ flow_id: 'b4c6f107' }), (err: Error) => err instanceof ResolveError && err.status === 400);
+    assert.throws(() => registry.resolveStart({ flow_id: 'b4c6f107' }), (err: Error) => err instanceof GatewayError && err.status === 400);
   });
 });
 
@@ -134,7 +133,7 @@ describe('BundleRegistry loading and lifecycle', () => {
 
   test('a missing directory is a clear error', async () => {
     const registry = new BundleRegistry({ compile });
-    await assert.rejects(registry.loadDirectory(join(dir, 'missing')), (err: Error) => err instanceof BundleError && /Cannot read bundle directory/.test(err.message));
+    await assert.rejects(registry.loadDirectory(join(dir, 'missing')), (err: Error) => err instanceof GatewayError && err.code === 'GW_ERR_BAD_BUNDLE' && /Cannot read bundle directory/.test(err.message));
   });
 
   test('addBundle from bytes, compile rejection is all-or-nothing, duplicates refused', async () => {
@@ -148,7 +147,7 @@ describe('BundleRegistry loading and lifecycle', () => {
 
     await assert.rejects(registry.addBundle(await bundleZip('demo', '0.0.1', flows)), /Bundle 'demo@0\.0\.1' is already loaded \(from <bytes>\)/);
     const broken = await bundleZip('demo', '0.0.2', { ...flows, bad: { ...flowDoc('bad'), name: 'broken' } });
-    await assert.rejects(registry.addBundle(broken), (err: Error) => err instanceof BundleError && /flow 'bad' failed to compile/.test(err.message));
+    await assert.rejects(registry.addBundle(broken), (err: Error) => err instanceof GatewayError && err.code === 'GW_ERR_BAD_BUNDLE' && /flow 'bad' failed to compile/.test(err.message));
     assert.equal(registry.getBundle('demo', '0.0.2'), undefined);
     assert.equal(registry.getWorkflow('demo@0.0.2:root'), undefined);
     assert.equal(registry.latestVersion('demo'), '0.0.1');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseManifest, type Manifest } from '../../src/flow/manifest.js';
+import { parseManifest, type Manifest } from '../../src/bundles/manifest.js';
 import {
   isDraftVersion,
   parseNamespacedId,
@@ -9,10 +9,10 @@ import {
   resolveBundle,
   resolveFlow,
   resolveStart,
-  ResolveError,
   splitBundleRef,
   type BundleCatalog,
-} from '../../src/flow/versions.js';
+} from '../../src/bundles/versions.js';
+import { GatewayError } from '../../src/errors.js';
 
 /** A catalog over in-memory manifests `{id, version, flows, entrypoints?}`. */
 function catalog(specs: { id: string; version: string; flows: string[]; entrypoints?: string[]; default_entrypoint?: string }[]): BundleCatalog {
@@ -38,7 +38,7 @@ function catalog(specs: { id: string; version: string; flows: string[]; entrypoi
 }
 
 const fails = (fn: () => unknown, status: 400 | 404, message: string) =>
-  assert.throws(fn, (err: Error) => err instanceof ResolveError && err.status === status && err.message === message);
+  assert.throws(fn, (err: Error) => err instanceof GatewayError && err.status === status && err.message === message);
 
 describe('refs and ids', () => {
   test('splitBundleRef splits on the first @ and drops blank parts', () => {

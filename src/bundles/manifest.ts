@@ -1,12 +1,11 @@
 // `manifest.json` of a `.flow` bundle (spec core-api §2.1, runtime-visualflow §4.1.2):
 // validation of the raw JSON into one normalized, typed Manifest.
 
-import { isPlainObject } from '../util/json.js';
+import { GatewayError } from '../errors.js';
+import { isPlainObject } from '../model/json.js';
 
 /** A bundle is unusable: bad archive, bad manifest, missing flow, failed compile... */
-export class BundleError extends Error {
-  override name = 'BundleError';
-}
+export const bundleError = (message: string) => new GatewayError('GW_ERR_BAD_BUNDLE', message);
 
 export interface Entrypoint {
   flow_id: string;
@@ -49,33 +48,33 @@ export function isSafeRelPath(p: string): boolean {
 
 /** Validate a parsed manifest.json. Throws BundleError naming the offending field. */
 export function parseManifest(raw: unknown): Manifest {
-  if (!isPlainObject(raw)) throw new BundleError('manifest.json must be a JSON object');
+  if (!isPlainObject(raw)) throw bundleError('manifest.json must be a JSON object');
   const formatVersion = optionalString(raw, ['bundle_format_version', 'bundleFormatVersion']) ?? '';
   if (formatVersion.trim() !== '1') {
-    throw new BundleError(`Unsupported bundle_format_version '${formatVersion}' (supported: "1")`);
+    throw bundleError(`Unsupported bundle_format_version '${formatVersion}' (supported: "1")`);
   }
 
   const bundleId = (optionalString(raw, ['bundle_id', 'bundleId']) ?? '').trim();
   if (!BUNDLE_ID_RE.test(bundleId)) {
-    throw new BundleError(`manifest bundle_id '${bundleId}' is invalid: use only letters, digits, '_' and '-'`);
+    throw bundleError(`manifest bundle_id '${bundleId}' is invalid: use only letters, digits, '_' and '-'`);
   }
   const bundleVersion = (optionalString(raw, ['bundle_version', 'bundleVersion']) ?? '').trim() || '0.0.0';
   if (!BUNDLE_VERSION_RE.test(bundleVersion)) {
-    throw new BundleError(`manifest bundle_version '${bundleVersion}' is invalid: use only letters, digits, '_', '.' and '-'`);
+    throw bundleError(`manifest bundle_version '${bundleVersion}' is invalid: use only letters, digits, '_', '.' and '-'`);
   }
 
   const flows = pathMap(raw, 'flows');
   if (Object.keys(flows).length === 0) {
-    throw new BundleError('manifest.flows is empty: a bundle must contain at least one flow');
+    throw bundleError('manifest.flows is empty: a bundle must contain at least one flow');
   }
   const entrypoints = parseEntrypoints(raw.entrypoints, flows);
   const defaultEntrypoint =
     optionalString(raw, ['default_entrypoint', 'defaultEntrypoint', 'default_entrypoint_flow_id', 'defaultEntrypointFlowId'])?.trim() || null;
   if (defaultEntrypoint !== null && !entrypoints.some((e) => e.flow_id === defaultEntrypoint)) {
-    throw new BundleError(`default_entrypoint '${defaultEntrypoint}' must match an entrypoint flow_id`);
+    throw bundleError(`default_entrypoint '${defaultEntrypoint}' must match an entrypoint flow_id`);
   }
   if (raw.metadata !== undefined && raw.metadata !== null && !isPlainObject(raw.metadata)) {
-    throw new BundleError('manifest.metadata must be an object');
+    throw bundleError('manifest.metadata must be an object');
   }
 
   return {
@@ -97,7 +96,7 @@ function optionalString(obj: Record<string, unknown>, keys: string[]): string | 
   for (const key of keys) {
     const v = obj[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string') throw new BundleError(`manifest field '${key}' must be a string`);
+    if (typeof v !== 'string') throw bundleError(`manifest field '${key}' must be a string`);
     return v;
   }
   return undefined;
@@ -106,11 +105,11 @@ function optionalString(obj: Record<string, unknown>, keys: string[]): string | 
 function pathMap(raw: Record<string, unknown>, field: 'flows' | 'artifacts' | 'assets'): Record<string, string> {
   const value = raw[field];
   if (value === undefined || value === null) return {};
-  if (!isPlainObject(value)) throw new BundleError(`manifest.${field} must be an object of name → relative path`);
+  if (!isPlainObject(value)) throw bundleError(`manifest.${field} must be an object of name → relative path`);
   for (const [key, p] of Object.entries(value)) {
-    if (key.trim() === '') throw new BundleError(`manifest.${field} has an empty key`);
+    if (key.trim() === '') throw bundleError(`manifest.${field} has an empty key`);
     if (typeof p !== 'string' || !isSafeRelPath(p)) {
-      throw new BundleError(`manifest.${field}['${key}'] has unsafe path ${JSON.stringify(p)} (must be relative, '/'-separated, without '..')`);
+      throw bundleError(`manifest.${field}['${key}'] has unsafe path ${JSON.stringify(p)} (must be relative, '/'-separated, without '..')`);
     }
   }
   // A fresh copy via fromEntries: a '__proto__' key stays an own property.
@@ -119,17 +118,17 @@ function pathMap(raw: Record<string, unknown>, field: 'flows' | 'artifacts' | 'a
 
 function parseEntrypoints(value: unknown, flows: Record<string, string>): Entrypoint[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new BundleError('manifest.entrypoints must be a non-empty list');
+    throw bundleError('manifest.entrypoints must be a non-empty list');
   }
   const seen = new Set<string>();
   return value.map((ep, i) => {
-    if (!isPlainObject(ep)) throw new BundleError(`manifest.entrypoints[${i}] must be an object`);
+    if (!isPlainObject(ep)) throw bundleError(`manifest.entrypoints[${i}] must be an object`);
     const flowId = (optionalString(ep, ['flow_id', 'flowId']) ?? '').trim();
-    if (!flowId) throw new BundleError(`manifest.entrypoints[${i}].flow_id must be a non-empty string`);
-    if (seen.has(flowId)) throw new BundleError(`Duplicate entrypoint flow_id '${flowId}'`);
+    if (!flowId) throw bundleError(`manifest.entrypoints[${i}].flow_id must be a non-empty string`);
+    if (seen.has(flowId)) throw bundleError(`Duplicate entrypoint flow_id '${flowId}'`);
     seen.add(flowId);
     // Stricter than the reference: an entrypoint without a flow could never start.
-    if (!Object.hasOwn(flows, flowId)) throw new BundleError(`entrypoint '${flowId}' is not listed in manifest.flows`);
+    if (!Object.hasOwn(flows, flowId)) throw bundleError(`entrypoint '${flowId}' is not listed in manifest.flows`);
     const name = typeof ep.name === 'string' && ep.name.trim() ? ep.name.trim() : null;
     const description = typeof ep.description === 'string' ? ep.description : '';
     // Interfaces are authoring hints: keep the non-empty strings, like the reference.

@@ -2,8 +2,8 @@
 // §4.1.3): flows of different bundles/versions (e.g. test@dev and coder@dev both have
 // b4c6f107) must never collide, and intra-bundle subflow references must follow.
 
-import { cloneJson, isPlainObject } from '../util/json.js';
-import type { VisualFlow } from './types.js';
+import { cloneJson, isPlainObject } from '../model/json.js';
+import type { VisualFlow } from '../flow/types.js';
 import { workflowIdOf } from './versions.js';
 
 /** Keys a `subflow` node may use to name its child flow (legacy aliases included). */

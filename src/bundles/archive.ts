@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { isPlainObject } from '../util/json.js';
-import { BundleError, isSafeRelPath, parseManifest, type Manifest } from './manifest.js';
-import type { VisualFlow } from './types.js';
+import { GatewayError } from '../errors.js';
+import { isPlainObject } from '../model/json.js';
+import { bundleError, isSafeRelPath, parseManifest, type Manifest } from './manifest.js';
+import type { VisualFlow } from '../flow/types.js';
 
-export { BundleError } from './manifest.js';
 
 export interface BundleLimits {
   /** Largest `.flow` file accepted, in (compressed) bytes. */
@@ -61,7 +61,7 @@ export async function readBundle(source: Buffer | string, limits: Partial<Bundle
   const lim = { ...DEFAULT_BUNDLE_LIMITS, ...limits };
   if (Buffer.isBuffer(source)) return readZipBundle(source, lim);
   const info = await stat(source).catch((err: Error) => {
-    throw new BundleError(`Cannot open bundle '${source}': ${err.message}`);
+    throw bundleError(`Cannot open bundle '${source}': ${err.message}`);
   });
   if (info.isDirectory()) return assemble(await directoryFiles(source, lim));
   if (info.size > lim.maxArchiveBytes) throw tooLargeArchive(info.size, lim);
@@ -78,8 +78,8 @@ async function readZipBundle(zipBytes: Buffer, lim: BundleLimits): Promise<Bundl
   }
 }
 
-const tooLargeArchive = (size: number, lim: BundleLimits): BundleError =>
-  new BundleError(`Bundle archive is too large: ${size} bytes (limit ${lim.maxArchiveBytes})`);
+const tooLargeArchive = (size: number, lim: BundleLimits): GatewayError =>
+  bundleError(`Bundle archive is too large: ${size} bytes (limit ${lim.maxArchiveBytes})`);
 
 // ---------------------------------------------------------------------------------------
 // Zip archives
@@ -90,7 +90,7 @@ function openZip(zipBytes: Buffer): Promise<ZipFile> {
   const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false };
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(zipBytes, options, (err, zip) => {
-      if (err) reject(new BundleError(`Not a valid .flow bundle (zip) archive: ${err.message}`));
+      if (err) reject(bundleError(`Not a valid .flow bundle (zip) archive: ${err.message}`));
       else resolve(zip);
     });
   });
@@ -104,7 +104,7 @@ function nextEntry(zip: ZipFile): Promise<Entry | null> {
     };
     const onEntry = (entry: Entry) => settle(() => resolve(entry));
     const onEnd = () => settle(() => resolve(null));
-    const onError = (err: Error) => settle(() => reject(new BundleError(`Corrupt bundle archive: ${err.message}`)));
+    const onError = (err: Error) => settle(() => reject(bundleError(`Corrupt bundle archive: ${err.message}`)));
     zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
     zip.readEntry();
   });
@@ -117,33 +117,33 @@ const S_IFLNK = 0o120000;
 /** Check every entry header (names, types, declared sizes) before anything is inflated. */
 async function zipFiles(zip: ZipFile, lim: BundleLimits): Promise<BundleFiles> {
   if (zip.entryCount > lim.maxEntries) {
-    throw new BundleError(`Bundle archive has too many entries: ${zip.entryCount} (limit ${lim.maxEntries})`);
+    throw bundleError(`Bundle archive has too many entries: ${zip.entryCount} (limit ${lim.maxEntries})`);
   }
   const seen = new Set<string>();
   const files = new Map<string, Entry>();
   let declaredTotal = 0;
   for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
     const { path, isDir } = entryPath(entry);
-    if (seen.has(path)) throw new BundleError(`Bundle archive has a duplicate entry '${path}'`);
+    if (seen.has(path)) throw bundleError(`Bundle archive has a duplicate entry '${path}'`);
     seen.add(path);
     if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-      throw new BundleError(`Bundle archive entry '${path}' is a symbolic link; links are not allowed`);
+      throw bundleError(`Bundle archive entry '${path}' is a symbolic link; links are not allowed`);
     }
     if (isDir) continue;
-    if (entry.isEncrypted()) throw new BundleError(`Bundle archive entry '${path}' is encrypted; encrypted bundles are not supported`);
+    if (entry.isEncrypted()) throw bundleError(`Bundle archive entry '${path}' is encrypted; encrypted bundles are not supported`);
     const size = entry.uncompressedSize;
     if (size > lim.maxEntryBytes) {
-      throw new BundleError(`Bundle archive entry '${path}' is too large: ${size} bytes uncompressed (limit ${lim.maxEntryBytes})`);
+      throw bundleError(`Bundle archive entry '${path}' is too large: ${size} bytes uncompressed (limit ${lim.maxEntryBytes})`);
     }
     if (size > RATIO_FLOOR_BYTES && size > entry.compressedSize * lim.maxCompressionRatio) {
-      throw new BundleError(
+      throw bundleError(
         `Bundle archive entry '${path}' expands ${Math.round(size / Math.max(entry.compressedSize, 1))}x ` +
           `(limit ${lim.maxCompressionRatio}x); refusing a possible zip bomb`,
       );
     }
     declaredTotal += size;
     if (declaredTotal > lim.maxTotalBytes) {
-      throw new BundleError(`Bundle archive is too large once uncompressed: over ${lim.maxTotalBytes} bytes`);
+      throw bundleError(`Bundle archive is too large once uncompressed: over ${lim.maxTotalBytes} bytes`);
     }
     files.set(path, entry);
   }
@@ -158,7 +158,7 @@ async function zipFiles(zip: ZipFile, lim: BundleLimits): Promise<BundleFiles> {
       // ratio can never exceed the declared ones that passed the limits above.
       const data = await collect(stream, entry.uncompressedSize, label, 'inflates beyond its declared size (corrupt or malicious archive)');
       if (data.length !== entry.uncompressedSize || crc32(data) !== entry.crc32) {
-        throw new BundleError(`${label} is corrupt (size or checksum mismatch)`);
+        throw bundleError(`${label} is corrupt (size or checksum mismatch)`);
       }
       return data;
     },
@@ -170,12 +170,12 @@ function entryPath(entry: Entry): { path: string; isDir: boolean } {
   try {
     name = utf8.decode(entry.fileName as unknown as Buffer); // a Buffer with decodeStrings:false
   } catch {
-    throw new BundleError('Bundle archive has an entry name that is not valid UTF-8');
+    throw bundleError('Bundle archive has an entry name that is not valid UTF-8');
   }
   const isDir = name.endsWith('/');
   const path = isDir ? name.slice(0, -1) : name;
   if (!isSafeRelPath(path)) {
-    throw new BundleError(
+    throw bundleError(
       `Bundle archive has an unsafe entry path ${JSON.stringify(name)}: ` +
         "absolute paths, drive letters, backslashes and '.'/'..' segments are not allowed",
     );
@@ -186,7 +186,7 @@ function entryPath(entry: Entry): { path: string; isDir: boolean } {
 function openEntry(zip: ZipFile, entry: Entry, label: string): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
-      if (err) reject(new BundleError(`${label} could not be read: ${err.message}`));
+      if (err) reject(bundleError(`${label} could not be read: ${err.message}`));
       else resolve(stream);
     });
   });
@@ -203,18 +203,18 @@ async function directoryFiles(root: string, lim: BundleLimits): Promise<BundleFi
     for (const d of await readdir(dir, { withFileTypes: true })) {
       const path = prefix + d.name;
       const abs = join(dir, d.name);
-      if (++entries > lim.maxEntries) throw new BundleError(`Bundle directory has too many entries (limit ${lim.maxEntries})`);
-      if (!isSafeRelPath(path)) throw new BundleError(`Bundle directory has an unsafe file name ${JSON.stringify(path)}`);
-      if (d.isSymbolicLink()) throw new BundleError(`Bundle directory entry '${path}' is a symbolic link; links are not allowed`);
+      if (++entries > lim.maxEntries) throw bundleError(`Bundle directory has too many entries (limit ${lim.maxEntries})`);
+      if (!isSafeRelPath(path)) throw bundleError(`Bundle directory has an unsafe file name ${JSON.stringify(path)}`);
+      if (d.isSymbolicLink()) throw bundleError(`Bundle directory entry '${path}' is a symbolic link; links are not allowed`);
       if (d.isDirectory()) {
         await walk(abs, `${path}/`);
         continue;
       }
-      if (!d.isFile()) throw new BundleError(`Bundle directory entry '${path}' is not a regular file`);
+      if (!d.isFile()) throw bundleError(`Bundle directory entry '${path}' is not a regular file`);
       const { size } = await stat(abs);
-      if (size > lim.maxEntryBytes) throw new BundleError(`Bundle file '${path}' is too large: ${size} bytes (limit ${lim.maxEntryBytes})`);
+      if (size > lim.maxEntryBytes) throw bundleError(`Bundle file '${path}' is too large: ${size} bytes (limit ${lim.maxEntryBytes})`);
       total += size;
-      if (total > lim.maxTotalBytes) throw new BundleError(`Bundle directory is too large: over ${lim.maxTotalBytes} bytes`);
+      if (total > lim.maxTotalBytes) throw bundleError(`Bundle directory is too large: over ${lim.maxTotalBytes} bytes`);
       files.set(path, { abs, size });
     }
   };
@@ -238,18 +238,18 @@ async function collect(stream: Readable, cap: number, label: string, overflowRea
   try {
     for await (const chunk of stream) {
       size += (chunk as Buffer).length;
-      if (size > cap) throw new BundleError(`${label} ${overflowReason}`);
+      if (size > cap) throw bundleError(`${label} ${overflowReason}`);
       chunks.push(chunk as Buffer);
     }
   } catch (err) {
-    if (err instanceof BundleError) throw err;
-    throw new BundleError(`${label} could not be read: ${(err as Error).message}`);
+    if (err instanceof GatewayError) throw err;
+    throw bundleError(`${label} could not be read: ${(err as Error).message}`);
   }
   return Buffer.concat(chunks, size);
 }
 
 async function assemble(files: BundleFiles): Promise<BundleContents> {
-  if (!files.has('manifest.json')) throw new BundleError('manifest.json is missing: a .flow bundle needs manifest.json at its root');
+  if (!files.has('manifest.json')) throw bundleError('manifest.json is missing: a .flow bundle needs manifest.json at its root');
   const manifest = parseManifest(parseJson(await files.read('manifest.json'), 'manifest.json'));
   const flows: [string, VisualFlow][] = [];
   for (const [flowId, path] of Object.entries(manifest.flows)) {
@@ -264,7 +264,7 @@ async function assemble(files: BundleFiles): Promise<BundleContents> {
 }
 
 async function readListed(files: BundleFiles, path: string, field: string): Promise<Buffer> {
-  if (!files.has(path)) throw new BundleError(`manifest.${field} points to '${path}', which is not in the bundle`);
+  if (!files.has(path)) throw bundleError(`manifest.${field} points to '${path}', which is not in the bundle`);
   return files.read(path);
 }
 
@@ -272,13 +272,13 @@ function parseJson(bytes: Buffer, path: string): unknown {
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch (err) {
-    throw new BundleError(`${path} is not valid UTF-8 JSON: ${(err as Error).message}`);
+    throw bundleError(`${path} is not valid UTF-8 JSON: ${(err as Error).message}`);
   }
 }
 
 function asVisualFlow(raw: unknown, path: string): VisualFlow {
   if (!isPlainObject(raw) || !Array.isArray(raw.nodes) || !Array.isArray(raw.edges)) {
-    throw new BundleError(`${path} is not a VisualFlow document: expected an object with 'nodes' and 'edges' arrays`);
+    throw bundleError(`${path} is not a VisualFlow document: expected an object with 'nodes' and 'edges' arrays`);
   }
   return raw as VisualFlow;
 }

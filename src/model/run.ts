@@ -77,22 +77,8 @@ export type EffectOutcome =
   | { status: 'waiting'; wait: WaitState }
   | { status: 'failed'; error: string };
 
-export type CommandType = 'pause' | 'resume' | 'cancel' | 'emit_event' | 'update_schedule' | 'compact_memory';
-export const COMMAND_TYPES: readonly CommandType[] = ['pause', 'resume', 'cancel', 'emit_event', 'update_schedule', 'compact_memory'];
+/** Idempotency-key prefix of the `abstract.status` record written when a run ends (§2.3.3). */
+export const TERMINAL_STATUS_KEY_PREFIX = 'system:terminal_status:';
 
-export type CommandState = 'pending' | 'applied' | 'rejected';
-
-/** A durable inbox command plus its recorded outcome. */
-export interface CommandRecord {
-  command_id: string;
-  run_id: string;
-  type: CommandType;
-  payload: JsonObject;
-  ts: string;
-  client_id: string | null;
-  seq: number;
-  state: CommandState;
-  /** Why a command was rejected (null while pending or when applied). */
-  reason: string | null;
-  applied_at: string | null;
-}
+/** True for the record that closes a run's ledger: nothing is appended after it. */
+export const isTerminalStatusRecord = (r: StepRecord): boolean => r.idempotency_key?.startsWith(TERMINAL_STATUS_KEY_PREFIX) ?? false;

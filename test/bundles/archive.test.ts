@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BundleError, DEFAULT_BUNDLE_LIMITS, readBundle } from '../../src/flow/bundle.js';
-import { isSafeRelPath, parseManifest } from '../../src/flow/manifest.js';
+import { DEFAULT_BUNDLE_LIMITS, readBundle } from '../../src/bundles/archive.js';
+import { GatewayError } from '../../src/errors.js';
+import { isSafeRelPath, parseManifest } from '../../src/bundles/manifest.js';
 import { buildZip, bundleZip, FIXTURES_DIR, flowDoc, manifestFor, renameEntry, setDeclaredSize } from './zip-helpers.js';
 
 const MiB = 1024 * 1024;
@@ -14,7 +15,8 @@ const manifestZip = (manifest: object) =>
     { name: 'manifest.json', data: JSON.stringify(manifest) },
     { name: 'flows/root.json', data: JSON.stringify(flowDoc('root')) },
   ]);
-const rejectsWith = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (err: Error) => err instanceof BundleError && re.test(err.message));
+const isBundleError = (err: unknown) => err instanceof GatewayError && err.code === 'GW_ERR_BAD_BUNDLE';
+const rejectsWith = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (err: Error) => isBundleError(err) && re.test(err.message));
 
 describe('readBundle: real fixtures', () => {
   test('every shipped bundle reads, with raw (not namespaced) flows', async () => {
@@ -162,7 +164,7 @@ describe('readBundle: invalid contents', () => {
     await rejectsWith(readBundle(notAFlow), /flows\/root\.json is not a VisualFlow document/);
   });
 
-  test('manifest rule violations surface as BundleError', async () => {
+  test('manifest rule violations surface as GW_ERR_BAD_BUNDLE', async () => {
     await rejectsWith(readBundle(await manifestZip(validManifest({ bundle_format_version: '2' }))), /Unsupported bundle_format_version '2'/);
     await rejectsWith(readBundle(await manifestZip(validManifest({ flows: { root: '../root.json' } }))), /manifest\.flows\['root'\] has unsafe path/);
     await rejectsWith(readBundle(await manifestZip(validManifest({ assets: { a: 'assets/missing.png' } }))), /manifest\.assets\['a'\] points to/);
@@ -170,7 +172,7 @@ describe('readBundle: invalid contents', () => {
 });
 
 describe('parseManifest', () => {
-  const fails = (raw: unknown, re: RegExp) => assert.throws(() => parseManifest(raw), (err: Error) => err instanceof BundleError && re.test(err.message));
+  const fails = (raw: unknown, re: RegExp) => assert.throws(() => parseManifest(raw), (err: Error) => isBundleError(err) && re.test(err.message));
 
   test('normalizes a snake_case manifest with defaults', () => {
     const m = parseManifest({ bundle_format_version: '1', bundle_id: 'demo', entrypoints: [{ flow_id: 'a' }], flows: { a: 'flows/a.json' } });

@@ -4,10 +4,10 @@
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BundleError, readBundle, type BundleContents, type BundleLimits } from './bundle.js';
-import type { Manifest } from './manifest.js';
+import { readBundle, type BundleContents, type BundleLimits } from './archive.js';
+import { bundleError, type Manifest } from './manifest.js';
 import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds } from './namespace.js';
-import type { CompiledWorkflow, VisualFlow, WorkflowSource } from './types.js';
+import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import {
   compareStrings,
   parseNamespacedId,
@@ -68,7 +68,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
    */
   async loadDirectory(dir: string): Promise<DirectoryLoadResult> {
     const names = await readdir(dir).catch((err: Error) => {
-      throw new BundleError(`Cannot read bundle directory '${dir}': ${err.message}`);
+      throw bundleError(`Cannot read bundle directory '${dir}': ${err.message}`);
     });
     const result: DirectoryLoadResult = { loaded: [], errors: [] };
     for (const name of names.filter((n) => n.endsWith('.flow')).sort()) {
@@ -92,7 +92,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     const { bundle_id: id, bundle_version: version } = manifest;
     const ref = `${id}@${version}`;
     const existing = this.getBundle(id, version);
-    if (existing) throw new BundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
+    if (existing) throw bundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
 
     // Compile everything before touching the registry: a failure leaves no trace.
     const namespaced = namespaceBundleFlows(id, version, flows);
@@ -100,7 +100,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
       try {
         return this.options.compile(flow, opts);
       } catch (err) {
-        throw new BundleError(`Bundle '${ref}' rejected: flow '${flowId}' failed to compile: ${(err as Error).message}`);
+        throw bundleError(`Bundle '${ref}' rejected: flow '${flowId}' failed to compile: ${(err as Error).message}`);
       }
     };
     const workflows: Record<string, CompiledWorkflow> = {};
