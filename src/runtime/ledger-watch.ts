@@ -161,7 +161,7 @@ export class LedgerWatcher {
     private readonly store: RuntimeStore,
     pollMs = 1000,
   ) {
-    this.unsubscribe = source.on('ledger', (runtimeId, runId, lastSeq) => {
+    this.unsubscribe = source.notifier.on('ledger', (runtimeId, runId, lastSeq) => {
       if (runtimeId === store.runtimeId) this.feeds.get(runId)?.signal(lastSeq);
     });
     if (pollMs > 0) {

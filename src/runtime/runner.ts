@@ -57,8 +57,8 @@ export class Runner {
     if (this.running) return;
     this.running = true;
     const mine = (runtimeId: string) => runtimeId === this.scoped.runtimeId;
-    this.unsubscribe.push(this.store.on('runnable', (rt) => mine(rt) && this.kick()));
-    this.unsubscribe.push(this.store.on('command', (rt) => mine(rt) && this.kick()));
+    this.unsubscribe.push(this.store.notifier.on('runnable', (rt) => mine(rt) && this.kick()));
+    this.unsubscribe.push(this.store.notifier.on('command', (rt) => mine(rt) && this.kick()));
     this.pollTimer = setInterval(() => this.kick(), this.pollMs);
     this.pollTimer.unref();
     this.kick();

@@ -548,7 +548,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         await insert(rt, run);
         const seen: Array<[string, string, number]> = [];
         const reads: Array<Promise<number>> = [];
-        const off = store.on('ledger', (runtimeId, runId, lastSeq) => {
+        const off = store.notifier.on('ledger', (runtimeId, runId, lastSeq) => {
           seen.push([runtimeId, runId, lastSeq]);
           // A read started from the listener must already see the records.
           reads.push(store.scope(runtimeId).readLedger(runId, 0, 100).then((p) => p.items.length));
@@ -570,9 +570,9 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
       it('signals runnable runs and submitted commands, never for rolled-back work', withStore(async (store) => {
         const rt = store.scope('rt-a');
         const events: string[] = [];
-        store.on('runnable', (id) => events.push(`runnable:${id}`));
-        store.on('command', (id) => events.push(`command:${id}`));
-        store.on('ledger', (id) => events.push(`ledger:${id}`));
+        store.notifier.on('runnable', (id) => events.push(`runnable:${id}`));
+        store.notifier.on('command', (id) => events.push(`command:${id}`));
+        store.notifier.on('ledger', (id) => events.push(`ledger:${id}`));
 
         await assert.rejects(
           rt.tx(async (tx) => {
@@ -604,7 +604,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         await insert(rt, run);
         const [claim] = await rt.claimRunnable('A', LEASE_MS, 1, T0);
         let count = 0;
-        store.on('runnable', () => count++);
+        store.notifier.on('runnable', () => count++);
         await rt.releaseLease(run.run_id, { owner: 'A', epoch: claim!.lease_epoch });
         assert.equal(count, 1);
       }));

@@ -1,11 +1,12 @@
 // The one storage contract. SQLite implements it now, PostgreSQL later; both must pass
-// the conformance suite in src/store/conformance.ts.
+// the conformance suite in test/store/.
 //
 // Every data access goes through a RuntimeStore obtained from Store.scope(runtimeId):
 // there is no query that can forget the runtime scope.
 
 import type { CommandRecord } from '../model/command.js';
 import type { JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../model/run.js';
+import type { Notifier } from './notifier.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
 export interface StoredRun {
@@ -157,19 +158,10 @@ export interface ArtifactStore {
   listByRun(runId: string): Promise<ArtifactMetadata[]>;
 }
 
-/** Change signals a store emits after commits (in-process; PostgreSQL adds LISTEN/NOTIFY). */
-export interface StoreEvents {
-  /** Ledger of `runId` grew to `lastSeq` records. */
-  ledger: (runtimeId: string, runId: string, lastSeq: number) => void;
-  /** A run became (possibly) runnable or a timer changed: runners should look. */
-  runnable: (runtimeId: string) => void;
-  /** A command was submitted. */
-  command: (runtimeId: string) => void;
-}
-
 export interface Store {
   scope(runtimeId: string): RuntimeStore;
-  /** Subscribe to post-commit change signals; returns an unsubscribe function. */
-  on<K extends keyof StoreEvents>(event: K, fn: StoreEvents[K]): () => void;
+  /** Where the store publishes its post-commit hints; runners and ledger streams listen here. */
+  readonly notifier: Notifier;
+  /** Closes the store (not the notifier, which its creator owns). */
   close(): Promise<void>;
 }

@@ -3,19 +3,15 @@
 // undone alone while the others in the batch still commit. Promises resolve (and change
 // signals are emitted) only after COMMIT.
 
+import type { Hint } from '../notifier.js';
 import type { Conn } from './connection.js';
-
-/** A change a job made, announced to listeners once its batch has committed. */
-export type Signal =
-  | { kind: 'ledger'; runtimeId: string; runId: string; lastSeq: number }
-  | { kind: 'runnable' | 'command'; runtimeId: string };
 
 /** What a job sees of its own execution. */
 export interface JobContext {
   /** False once the job has settled: late calls (from escaped async work) must fail. */
   open: boolean;
   /** Where the job records its signals (its batch's list, cut back if the job rolls back). */
-  signals: Signal[];
+  signals: Hint[];
 }
 
 export type Work<T> = (job: JobContext) => T | Promise<T>;
@@ -31,7 +27,7 @@ interface Job extends JobContext {
   failure?: { err: unknown };
 }
 
-const NOT_STARTED: Signal[] = []; // replaced by the batch's list before the job runs
+const NOT_STARTED: Hint[] = []; // replaced by the batch's list before the job runs
 
 const ESCAPED = 'Store transaction callback awaited something other than its StoreTx methods (I/O, timer or another transaction)';
 
@@ -47,7 +43,7 @@ export class GroupCommitter {
 
   constructor(
     private readonly conn: Conn,
-    private readonly onCommit: (signals: Signal[]) => void,
+    private readonly onCommit: (signals: Hint[]) => void,
   ) {}
 
   submit<T>(work: Work<T>): Promise<T> {
@@ -91,7 +87,7 @@ export class GroupCommitter {
 
   private async runBatch(batch: Job[]): Promise<void> {
     const c = this.conn;
-    const signals: Signal[] = [];
+    const signals: Hint[] = [];
     try {
       c.stmt('BEGIN IMMEDIATE').run();
       for (const job of batch) {

@@ -17,7 +17,6 @@ import type {
   RuntimeStore,
   Store,
   StoredRun,
-  StoreEvents,
   StoreTx,
   SubmitResult,
 } from '../types.js';
@@ -25,8 +24,8 @@ import { SqliteArtifactStore } from './artifacts.js';
 import { Checkpointer } from './checkpointer.js';
 import * as commands from './commands.js';
 import { Conn, openDb } from './connection.js';
-import { StoreEventBus } from './events.js';
 import { GroupCommitter } from './group-commit.js';
+import { LocalNotifier, type Notifier } from '../notifier.js';
 import * as leases from './leases.js';
 import * as ledger from './ledger.js';
 import { migrate } from './migrations.js';
@@ -37,6 +36,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Defaults to <dataDir>/gateway.sqlite3; must lie inside dataDir. */
   dbPath?: string;
+  /** Receives post-commit hints (default: a new in-process notifier). */
+  notifier?: Notifier;
 }
 
 /** What every runtime scope shares. */
@@ -53,11 +54,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
 export class SqliteStore implements Store {
   readonly dbPath: string;
-  private readonly events = new StoreEventBus();
+  readonly notifier: Notifier;
   private readonly backend: Backend;
   private readonly checkpointer: Checkpointer;
 
   constructor(opts: SqliteStoreOptions) {
+    this.notifier = opts.notifier ?? new LocalNotifier();
     const dataDir = resolve(opts.dataDir);
     this.dbPath = resolve(opts.dbPath ?? join(dataDir, 'gateway.sqlite3'));
     const rel = relative(dataDir, this.dbPath);
@@ -82,7 +84,7 @@ export class SqliteStore implements Store {
     this.backend = {
       reader: new Conn(readDb),
       writer,
-      committer: new GroupCommitter(writer, (signals) => this.events.emit(signals)),
+      committer: new GroupCommitter(writer, (hints) => this.notifier.publish(hints)),
       blobsDir,
     };
   }
@@ -90,10 +92,6 @@ export class SqliteStore implements Store {
   scope(runtimeId: string): RuntimeStore {
     if (typeof runtimeId !== 'string' || runtimeId === '') throw new Error('runtimeId must be a non-empty string');
     return new SqliteRuntimeStore(runtimeId, this.backend);
-  }
-
-  on<K extends keyof StoreEvents>(event: K, fn: StoreEvents[K]): () => void {
-    return this.events.on(event, fn);
   }
 
   async close(): Promise<void> {
