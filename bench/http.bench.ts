@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/config.js';
-import { Host } from '../src/gateway/host.js';
+import { Gateway } from '../src/app/gateway.js';
 import { buildApp } from '../src/http/app.js';
 import { makeRecord } from '../src/runtime/records.js';
 import { writeBundleDir } from '../test/helpers/bundles.js';
@@ -254,9 +254,8 @@ async function sseInProcess(samples: number): Promise<LatResult> {
   await mkdir(flowsDir, { recursive: true });
   await writeBundleDir(flowsDir, BUNDLE, FLOWS);
   const env = { ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: join(root, 'data'), ABSTRACTGATEWAY_FLOWS_DIR: flowsDir };
-  const host = await Host.open(loadConfig(env));
-  const app = await buildApp({ plane: host, env });
-  host.runtime.start();
+  const gateway = (await Gateway.open(loadConfig(env))).start();
+  const app = await buildApp({ gateway, env });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -264,8 +263,8 @@ async function sseInProcess(samples: number): Promise<LatResult> {
   try {
     const id = await client.start('echo');
     await client.waitFor(id, (r) => r.status === 'waiting');
-    const run = (await host.runtime.getRun(id))!;
-    const scope = host.store.scope('default');
+    const run = (await gateway.root.runtime.getRun(id))!;
+    const scope = gateway.store.scope(gateway.root.runtimeId);
     let steps = 0;
     let wake: (() => void) | null = null;
     let arrived = 0;
@@ -302,7 +301,7 @@ async function sseInProcess(samples: number): Promise<LatResult> {
   } finally {
     client.close();
     await app.close();
-    await host.close();
+    await gateway.close();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -119,14 +119,13 @@ async function startGateway(flowsDir, dataDir) {
   const dist = join(REPO, 'dist', 'src');
   if (!existsSync(join(dist, 'http', 'app.js'))) fail(`no build in ${dist}: run \`npm run build\` first`);
   const { loadConfig } = await import(join(dist, 'config', 'config.js'));
-  const { Host } = await import(join(dist, 'gateway', 'host.js'));
+  const { Gateway } = await import(join(dist, 'app', 'gateway.js'));
   const { buildApp } = await import(join(dist, 'http', 'app.js'));
   const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN };
   delete env.ABSTRACTGATEWAY_AUTH_TOKENS;
-  const host = await Host.open(loadConfig(env));
-  for (const e of host.bundles?.errors ?? []) log(`gateway: skipped bundle ${e.source}: ${e.error}`);
-  host.runtime.start();
-  const app = await buildApp({ plane: host, env });
+  const gateway = (await Gateway.open(loadConfig(env))).start();
+  for (const e of gateway.root.catalog.bundles.errors) log(`gateway: skipped bundle ${e.source}: ${e.error}`);
+  const app = await buildApp({ gateway, env });
   const requests = [];
   app.server.prependListener('request', (req, res) => {
     const auth = req.headers.authorization ? 'bearer' : req.headers['x-abstractgateway-session'] ? 'session' : 'none';

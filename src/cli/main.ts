@@ -3,16 +3,18 @@
 //   serve   HTTP API + SSE (+ the runner unless --no-runner)
 //   runner  the runner only, cooperating with API processes on the same data dir
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { ensureAuthTokens, loadSecurityConfig } from '../config/security.js';
-import { Host } from '../gateway/host.js';
+import { Gateway } from '../app/gateway.js';
 import { buildApp } from '../http/app.js';
 import { StartupRefused, startupChecks } from './startup-checks.js';
 
 const USAGE = `usage:
   abstractgateway serve  [--host HOST] [--port PORT] [--data-dir DIR] [--flows-dir DIR] [--no-runner]
+                         (default --host 127.0.0.1; use 0.0.0.0 to listen on every interface)
   abstractgateway runner [--data-dir DIR] [--flows-dir DIR]`;
 
 type Env = Record<string, string | undefined>;
@@ -26,17 +28,31 @@ function untilSignal(): Promise<string> {
   });
 }
 
-function reportBundles(host: Host): void {
-  for (const e of host.bundles.errors) say(`skipped bundle ${e.source}: ${e.error}`);
-  say(`${host.bundles.loaded.length} bundle(s) from ${host.config.flowsDir}; data dir ${host.config.dataDir}`);
+/** Open the gateway, saying what was (and was not) found in the flows dir. */
+async function openGateway(config: Config): Promise<Gateway> {
+  const missing = !existsSync(config.flowsDir);
+  const gateway = await Gateway.open(config);
+  const { bundles } = gateway.root.catalog;
+  for (const e of bundles.errors) say(`skipped bundle ${e.source}: ${e.error}`);
+  if (missing) say(`warning: flows dir ${config.flowsDir} did not exist; created it empty (set ABSTRACTGATEWAY_FLOWS_DIR or --flows-dir)`);
+  else if (bundles.loaded.length === 0 && !readdirSync(config.flowsDir).some((f) => f.endsWith('.flow'))) {
+    say(`warning: no .flow bundles in ${config.flowsDir}: upload one (POST /api/gateway/bundles/upload) or point --flows-dir elsewhere`);
+  }
+  say(`${bundles.loaded.length} bundle(s) from ${config.flowsDir}; data dir ${config.dataDir}`);
+  return gateway;
 }
 
 async function runner(config: Config): Promise<void> {
-  const host = await Host.open(config);
-  reportBundles(host);
-  host.runtime.start();
+  const gateway = (await openGateway(config)).start();
   await untilSignal();
-  await host.close(); // finishes the step in flight, releases leases
+  await gateway.close(); // finishes the step in flight, releases leases
+}
+
+/** `http://host:port` of the socket actually bound (IPv6 hosts bracketed). */
+function boundUrl(address: AddressInfo | string | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 async function serve(config: Config, env: Env, listen: { host: string; port: number }): Promise<void> {
@@ -45,17 +61,16 @@ async function serve(config: Config, env: Env, listen: { host: string; port: num
   if (generatedPath) say(`no ABSTRACTGATEWAY_AUTH_TOKEN set: generated an admin token in ${generatedPath} (mode 0600)`);
   for (const w of startupChecks(listen.host, security, tokens)) say(`warning: ${w}`);
 
-  const host = await Host.open(config);
-  reportBundles(host);
-  const app = await buildApp({ plane: host, env, security: { ...security, tokens } });
-  host.runtime.start();
-  const address = await app.listen(listen);
-  say(`listening on ${address}${config.runner ? '' : ' (no runner)'}`);
+  const gateway = await openGateway(config);
+  const app = await buildApp({ gateway, env, security: { ...security, tokens } });
+  gateway.start();
+  await app.listen(listen);
+  say(`listening on ${boundUrl(app.server.address())}${config.runner ? '' : ' (no runner)'}`);
 
   const signal = await untilSignal();
   say(`${signal}: shutting down`);
   await app.close(); // stop accepting, end streams, let requests in flight finish
-  await host.close();
+  await gateway.close();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -85,10 +100,12 @@ async function main(argv: string[]): Promise<number> {
       await runner(loadConfig(env, { runner: true }));
       return 0;
     case 'serve': {
-      const port = Number(values.port ?? env.ABSTRACTGATEWAY_PORT ?? 8080);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer 0..65535, got '${values.port}'`);
+      const [portFrom, rawPort] = values.port !== undefined ? ['--port', values.port] : env.ABSTRACTGATEWAY_PORT?.trim() ? ['ABSTRACTGATEWAY_PORT', env.ABSTRACTGATEWAY_PORT] : ['', '8080'];
+      const port = /^\d+$/.test(rawPort.trim()) ? Number(rawPort.trim()) : NaN;
+      if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`${portFrom} must be an integer 0..65535, got '${rawPort}'`);
       const config = loadConfig(env, values['no-runner'] ? { runner: false } : {});
-      await serve(config, env, { host: values.host ?? env.ABSTRACTGATEWAY_HOST ?? '0.0.0.0', port });
+      // Loopback unless asked otherwise, like the reference's documented start.
+      await serve(config, env, { host: values.host ?? (env.ABSTRACTGATEWAY_HOST?.trim() || '127.0.0.1'), port });
       return 0;
     }
     default:

@@ -4,7 +4,19 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export type StoreBackend = 'sqlite';
+
+/** Operator settings for run workspaces (spec core-api §3.2). */
+export interface WorkspaceSettings {
+  /** ABSTRACTGATEWAY_WORKSPACE_DIR: the operator's workspace root, when set. */
+  operatorDir?: string;
+  /** Trusted local clients may point runs anywhere (ALLOW/TRUST_CLIENT_WORKSPACE_SCOPE, TOOL_MODE=local). */
+  trustClient: boolean;
+}
+
 export interface Config {
+  /** ABSTRACTGATEWAY_STORE_BACKEND; the composition root opens the matching store. */
+  storeBackend: StoreBackend;
   dataDir: string;
   flowsDir: string;
   dbPath?: string;
@@ -18,6 +30,7 @@ export interface Config {
   inlineLimitBytes: number;
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
+  workspace: WorkspaceSettings;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +47,9 @@ function first(env: Env, ...names: string[]): string | undefined {
   }
   return undefined;
 }
+
+/** Lenient on/off for the workspace trust flags, as in the reference (anything else is off). */
+const truthy = (v: string | undefined) => ['1', 'true', 'yes', 'on'].includes((v ?? '').trim().toLowerCase());
 
 export function parseBool(value: string | undefined, dflt: boolean, name = 'value'): boolean {
   if (value === undefined || value.trim() === '') return dflt;
@@ -56,11 +72,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
   const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
   const dbPath = first(env, 'ABSTRACTGATEWAY_DB_PATH');
-  const backend = first(env, 'ABSTRACTGATEWAY_STORE_BACKEND');
-  if (backend && backend.toLowerCase() !== 'sqlite') {
+  const backend = (first(env, 'ABSTRACTGATEWAY_STORE_BACKEND') ?? 'sqlite').toLowerCase();
+  if (backend !== 'sqlite') {
     throw new ConfigError(`ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite; the JSON file backend of the reference is replaced by SQLite)`);
   }
+  if (parseBool(first(env, 'ABSTRACTGATEWAY_USER_AUTH'), false, 'ABSTRACTGATEWAY_USER_AUTH')) {
+    throw new ConfigError('ABSTRACTGATEWAY_USER_AUTH=1: hosted mode is not available in this build (unset it to serve in local mode)');
+  }
+  const operatorDir = first(env, 'ABSTRACTGATEWAY_WORKSPACE_DIR');
   const config: Config = {
+    storeBackend: backend,
     dataDir,
     flowsDir,
     dbPath: dbPath ? resolve(dbPath) : undefined,
@@ -71,6 +92,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tickWorkers: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_WORKERS', 64, { integer: true }),
     leaseMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_LEASE_S', 15) * 1000),
     inlineLimitBytes: positiveNumber(env, 'ABSTRACTRUNTIME_MAX_INLINE_BYTES', 262_144, { integer: true, allowZero: true }),
+    workspace: {
+      operatorDir: operatorDir ? resolve(operatorDir) : undefined,
+      trustClient:
+        truthy(env.ABSTRACTGATEWAY_ALLOW_CLIENT_WORKSPACE_SCOPE) ||
+        truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
+        (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
+    },
   };
   return { ...config, ...overrides };
 }

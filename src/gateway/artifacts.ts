@@ -2,7 +2,9 @@
 // projection and the paged envelope. Artifacts are written by the runtime (ledger offloading,
 // media); the rich descriptor/envelope of the reference is reduced to what is known here.
 
+import { invalid, notFound } from '../errors.js';
 import type { ArtifactMetadata } from '../store/types.js';
+import type { DataPlane } from './plane.js';
 
 const MODALITIES: [RegExp, string][] = [
   [/^image\//, 'image'],
@@ -78,4 +80,34 @@ export function pageArtifacts(all: ArtifactMetadata[], offset: number, limit: nu
     stats: {},
     warnings: [],
   };
+}
+
+const ARTIFACT_ID = /^[A-Za-z0-9_-]+$/;
+
+async function requireRun(plane: DataPlane, runId: string): Promise<void> {
+  if (!(await plane.runtime.getStoredRun(runId))) throw notFound(`Run '${runId}' not found`);
+}
+
+/** `GET /runs/{id}/artifacts`: the run's artifacts, newest first, paged. */
+export async function listRunArtifacts(plane: DataPlane, runId: string, offset: number, limit: number): Promise<ArtifactPage> {
+  await requireRun(plane, runId);
+  return pageArtifacts(await plane.runtime.listArtifacts(runId), offset, limit);
+}
+
+/** The artifact, if it exists and belongs to the run (or to no run). */
+export async function runArtifactMetadata(plane: DataPlane, runId: string, artifactId: string): Promise<ArtifactMetadata> {
+  if (!ARTIFACT_ID.test(artifactId)) throw invalid(`Invalid artifact id: ${artifactId}`);
+  await requireRun(plane, runId);
+  const meta = await plane.runtime.artifactMetadata(artifactId);
+  if (!meta) throw notFound(`Artifact '${artifactId}' not found`);
+  if (meta.run_id && meta.run_id !== runId) throw notFound('artifact not found');
+  return meta;
+}
+
+/** Raw bytes of a run's artifact. */
+export async function runArtifactContent(plane: DataPlane, runId: string, artifactId: string): Promise<{ metadata: ArtifactMetadata; content: Buffer }> {
+  await runArtifactMetadata(plane, runId, artifactId);
+  const found = await plane.runtime.artifact(artifactId);
+  if (!found) throw notFound(`Artifact '${artifactId}' not found`);
+  return found;
 }

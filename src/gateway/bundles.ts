@@ -18,9 +18,9 @@ import {
 } from '../bundles/versions.js';
 import { isPlainObject } from '../model/json.js';
 import { installBundleFile, removeBundleFiles } from './bundle-files.js';
-import { WILDCARD } from './deprecations.js';
+import { WILDCARD } from '../bundles/deprecations.js';
 import { entrypointInputs, flowInputSchema, nodeIndex, type EntrypointPin, type NodeIndexEntry } from './flow-inputs.js';
-import type { Host } from './host.js';
+import type { DataPlane } from './plane.js';
 
 // ---------------------------------------------------------------------------------------
 // Read views
@@ -31,8 +31,8 @@ interface DeprecationFields {
   deprecated_reason: string | null;
 }
 
-function deprecationOf(host: Host, bundleId: string, flowId: string): DeprecationFields {
-  const rec = host.deprecations.get(bundleId, flowId);
+function deprecationOf(plane: DataPlane, bundleId: string, flowId: string): DeprecationFields {
+  const rec = plane.catalog.deprecations.get(bundleId, flowId);
   return { deprecated: rec !== undefined, deprecated_at: rec?.deprecated_at?.trim() || null, deprecated_reason: rec?.reason?.trim() || null };
 }
 
@@ -47,9 +47,9 @@ export interface ListQuery {
 }
 
 /** `GET /bundles`: per bundle id the selected versions, with their visible entrypoints. */
-export function listBundles(host: Host, q: ListQuery) {
+export function listBundles(plane: DataPlane, q: ListQuery) {
   const byId = new Map<string, LoadedBundle[]>();
-  for (const b of host.registry.listBundles()) byId.set(b.bundle_id, [...(byId.get(b.bundle_id) ?? []), b]);
+  for (const b of plane.catalog.registry.listBundles()) byId.set(b.bundle_id, [...(byId.get(b.bundle_id) ?? []), b]);
 
   const items = [];
   for (const [bundleId, versions] of byId) {
@@ -61,7 +61,7 @@ export function listBundles(host: Host, q: ListQuery) {
     for (const b of selected) {
       if (!q.include_drafts && isDraftVersion(b.bundle_version)) continue;
       const entrypoints = b.manifest.entrypoints
-        .map((ep) => ({ ...entrypointSummary(ep), workflow_id: workflowIdOf(bundleId, b.bundle_version, ep.flow_id), ...deprecationOf(host, bundleId, ep.flow_id) }))
+        .map((ep) => ({ ...entrypointSummary(ep), workflow_id: workflowIdOf(bundleId, b.bundle_version, ep.flow_id), ...deprecationOf(plane, bundleId, ep.flow_id) }))
         .filter((ep) => q.include_deprecated || !ep.deprecated);
       if (entrypoints.length === 0) continue;
       const channel = isDraftVersion(b.bundle_version) ? 'draft' : 'published';
@@ -87,7 +87,7 @@ export function listBundles(host: Host, q: ListQuery) {
       });
     }
   }
-  let defaultBundleId = host.registry.defaultBundleId() ?? null;
+  let defaultBundleId = plane.catalog.registry.defaultBundleId() ?? null;
   // Like the reference: a hidden default is only reported when deprecated items are asked for.
   if (!q.include_deprecated && defaultBundleId !== null && !items.some((i) => i.bundle_id === defaultBundleId)) defaultBundleId = null;
   return { items, default_bundle_id: defaultBundleId };
@@ -103,18 +103,18 @@ export interface BundleDetailEntrypoint extends DeprecationFields {
   node_index: Record<string, NodeIndexEntry>;
 }
 
-const loaded = (host: Host, bundleId: string, version: string): LoadedBundle => host.registry.getBundle(bundleId, version)!;
+const loaded = (plane: DataPlane, bundleId: string, version: string): LoadedBundle => plane.catalog.registry.getBundle(bundleId, version)!;
 
 /** `GET /bundles/{bundle_id}`: one version (latest by default) with per-entrypoint inputs and node index. */
-export function bundleDetail(host: Host, bundleId: string, bundleVersion?: string) {
-  const m = resolveBundle(host.registry, bundleId, bundleVersion);
-  const b = loaded(host, m.bundle_id, m.bundle_version);
+export function bundleDetail(plane: DataPlane, bundleId: string, bundleVersion?: string) {
+  const m = resolveBundle(plane.catalog.registry, bundleId, bundleVersion);
+  const b = loaded(plane, m.bundle_id, m.bundle_version);
   const entrypoints: BundleDetailEntrypoint[] = m.entrypoints.map((ep) => ({
     ...entrypointSummary(ep),
     workflow_id: workflowIdOf(m.bundle_id, m.bundle_version, ep.flow_id),
     inputs: entrypointInputs(b.flows[ep.flow_id]),
     node_index: nodeIndex(b.flows[ep.flow_id]),
-    ...deprecationOf(host, m.bundle_id, ep.flow_id),
+    ...deprecationOf(plane, m.bundle_id, ep.flow_id),
   }));
   return {
     ...identity(b),
@@ -133,15 +133,15 @@ export interface FlowRef {
 }
 
 /** `GET /bundles/{bundle_id}/flows/{flow_id}`: the flow exactly as stored in the bundle (not namespaced). */
-export function bundleFlow(host: Host, ref: FlowRef) {
-  const { manifest, flowId, workflowId } = resolveFlow(host.registry, ref);
-  const b = loaded(host, manifest.bundle_id, manifest.bundle_version);
+export function bundleFlow(plane: DataPlane, ref: FlowRef) {
+  const { manifest, flowId, workflowId } = resolveFlow(plane.catalog.registry, ref);
+  const b = loaded(plane, manifest.bundle_id, manifest.bundle_version);
   return { ...identity(b), flow_id: flowId, workflow_id: workflowId, flow: b.flows[flowId]! };
 }
 
 /** `GET /bundles/{bundle_id}/flows/{flow_id}/input_schema`. */
-export function bundleFlowInputSchema(host: Host, ref: FlowRef) {
-  const { flow, ...ids } = bundleFlow(host, ref);
+export function bundleFlowInputSchema(plane: DataPlane, ref: FlowRef) {
+  const { flow, ...ids } = bundleFlow(plane, ref);
   return { ...ids, ...flowInputSchema(flow) };
 }
 
@@ -153,11 +153,11 @@ export function dynamicFlowPath(dataDir: string, workflowId: string): string {
 }
 
 /** `GET /workflows/{workflow_id}/flow`: a gateway-generated dynamic flow, else a bundle flow. */
-export async function workflowFlow(host: Host, workflowId: string) {
+export async function workflowFlow(plane: DataPlane, workflowId: string) {
   const wid = workflowId.trim();
   let text: string | undefined;
   try {
-    text = await readFile(dynamicFlowPath(host.config.dataDir, wid), 'utf8');
+    text = await readFile(dynamicFlowPath(plane.catalog.dataDir, wid), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw internal(`Failed to read dynamic flow: ${(err as Error).message}`);
   }
@@ -172,8 +172,8 @@ export async function workflowFlow(host: Host, workflowId: string) {
     return { workflow_id: wid, flow, source: 'dynamic' as const };
   }
   const ns = parseNamespacedId(wid);
-  if (ns?.bundleId && ns.flowId && host.registry.latestVersion(ns.bundleId) !== undefined) {
-    return bundleFlow(host, { bundle_id: ns.bundleId, flow_id: ns.flowId, bundle_version: ns.version });
+  if (ns?.bundleId && ns.flowId && plane.catalog.registry.latestVersion(ns.bundleId) !== undefined) {
+    return bundleFlow(plane, { bundle_id: ns.bundleId, flow_id: ns.flowId, bundle_version: ns.version });
   }
   throw notFound(`Workflow '${wid}' not found`);
 }
@@ -187,14 +187,14 @@ interface ReloadOutcome {
 }
 
 /** `POST /bundles/reload`. Bundles that fail to load are skipped and listed (the reference aborts). */
-export async function reloadBundles(host: Host) {
+export async function reloadBundles(plane: DataPlane) {
   let result;
   try {
-    result = await host.reloadBundles();
+    result = await plane.catalog.reloadBundles();
   } catch (err) {
     throw internal(`Failed to reload bundles: ${(err as Error).message}`);
   }
-  const bundleIds = [...new Set(host.registry.listBundles().map((b) => b.bundle_id))];
+  const bundleIds = [...new Set(plane.catalog.registry.listBundles().map((b) => b.bundle_id))];
   return {
     ok: true as const,
     bundle_ids: bundleIds,
@@ -204,9 +204,9 @@ export async function reloadBundles(host: Host) {
 }
 
 /** Best-effort reload after a change on disk; `installed` names a file that must then be loaded. */
-async function reloadAfterChange(host: Host, installed?: string): Promise<ReloadOutcome> {
+async function reloadAfterChange(plane: DataPlane, installed?: string): Promise<ReloadOutcome> {
   try {
-    const result = await host.reloadBundles();
+    const result = await plane.catalog.reloadBundles();
     const failure = result.errors.find((e) => e.source === installed);
     return { gateway_reloaded: true, gateway_reload_error: failure?.error ?? null };
   } catch (err) {
@@ -227,9 +227,9 @@ async function orFail<T>(what: string, work: Promise<T>): Promise<T> {
 }
 
 /** `POST /bundles/upload` once the bytes are in: validate, install, reload. */
-export async function installUpload(host: Host, bytes: Buffer, opts: { overwrite: boolean; reload: boolean }) {
-  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(host.config.flowsDir, bytes, opts.overwrite));
-  const reload = opts.reload ? await reloadAfterChange(host, path) : NOT_RELOADED;
+export async function installUpload(plane: DataPlane, bytes: Buffer, opts: { overwrite: boolean; reload: boolean }) {
+  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(plane.catalog.flowsDir, bytes, opts.overwrite));
+  const reload = opts.reload ? await reloadAfterChange(plane, path) : NOT_RELOADED;
   return {
     ok: true as const,
     ...identity(bundle),
@@ -241,28 +241,28 @@ export async function installUpload(host: Host, bytes: Buffer, opts: { overwrite
 }
 
 /** `DELETE /bundles/{bundle_id}`: remove the files of one version, or of every version. */
-export async function removeBundle(host: Host, bundleId: string, version: string | undefined, opts: { reload: boolean }) {
+export async function removeBundle(plane: DataPlane, bundleId: string, version: string | undefined, opts: { reload: boolean }) {
   const bundleRef = version ? `${bundleId}@${version}` : bundleId;
-  const removed = await orFail('Failed removing bundle', removeBundleFiles(host.config.flowsDir, bundleId, version));
+  const removed = await orFail('Failed removing bundle', removeBundleFiles(plane.catalog.flowsDir, bundleId, version));
   if (removed === 0) throw notFound(`Bundle '${bundleRef}' not found`);
-  const reload = opts.reload ? await reloadAfterChange(host) : NOT_RELOADED;
+  const reload = opts.reload ? await reloadAfterChange(plane) : NOT_RELOADED;
   return { ok: true as const, bundle_ref: bundleRef, removed, ...reload };
 }
 
 /** `POST /bundles/{bundle_id}/deprecate`: a flow (an entrypoint of the latest version) or the whole bundle. */
-export function deprecate(host: Host, bundleId: string, flowId: string, reason: string) {
-  const latest = host.registry.getBundle(bundleId);
+export function deprecate(plane: DataPlane, bundleId: string, flowId: string, reason: string) {
+  const latest = plane.catalog.registry.getBundle(bundleId);
   if (!latest) throw notFound(`Bundle '${bundleId}' not found`);
   if (flowId && !latest.manifest.entrypoints.some((ep) => ep.flow_id === flowId)) {
     throw notFound(`Entrypoint '${bundleId}:${flowId}' not found`);
   }
   const key = flowId || WILDCARD;
-  const rec = host.deprecations.deprecate(bundleId, key, reason || undefined);
+  const rec = plane.catalog.deprecations.deprecate(bundleId, key, reason || undefined);
   return { ok: true as const, bundle_id: bundleId, flow_id: key, ...rec };
 }
 
 /** `POST /bundles/{bundle_id}/undeprecate`: no existence check, `removed` says whether a record existed. */
-export function undeprecate(host: Host, bundleId: string, flowId: string) {
+export function undeprecate(plane: DataPlane, bundleId: string, flowId: string) {
   const key = flowId || WILDCARD;
-  return { ok: true as const, bundle_id: bundleId, flow_id: key, removed: host.deprecations.undeprecate(bundleId, key) };
+  return { ok: true as const, bundle_id: bundleId, flow_id: key, removed: plane.catalog.deprecations.undeprecate(bundleId, key) };
 }

@@ -3,7 +3,7 @@
 // timeline and, on request, the session's earlier turns.
 
 import { createHash } from 'node:crypto';
-import type { Host } from './host.js';
+import type { DataPlane } from './plane.js';
 import type { JsonObject, RunState, StepRecord } from '../model/run.js';
 import type { ArtifactMetadata, StoredRun } from '../store/types.js';
 import { isPlainObject } from '../model/json.js';
@@ -25,21 +25,21 @@ const MAX_TREE = 5000;
 const LEDGER_PAGE = 2000;
 
 /** Records [from, total) of a run's ledger, read in pages. */
-async function ledgerFrom(host: Host, runId: string, from: number): Promise<StepRecord[]> {
+async function ledgerFrom(plane: DataPlane, runId: string, from: number): Promise<StepRecord[]> {
   const out: StepRecord[] = [];
   for (;;) {
-    const page = await host.runtime.readLedger(runId, from + out.length, LEDGER_PAGE);
+    const page = await plane.runtime.readLedger(runId, from + out.length, LEDGER_PAGE);
     out.push(...page.items);
     if (page.items.length < LEDGER_PAGE) return out;
   }
 }
 
 /** Root first, then descendants breadth-first (oldest child first). */
-async function runTree(host: Host, root: StoredRun): Promise<StoredRun[]> {
+async function runTree(plane: DataPlane, root: StoredRun): Promise<StoredRun[]> {
   const tree = [root];
   const seen = new Set([root.run.run_id]);
   for (let i = 0; i < tree.length && tree.length < MAX_TREE; i++) {
-    const children = await host.runtime.store.listRuns({ parent_run_id: tree[i].run.run_id, limit: MAX_TREE });
+    const children = await plane.runtime.listRuns({ parent_run_id: tree[i].run.run_id, limit: MAX_TREE });
     for (const c of children.reverse()) {
       if (seen.has(c.run.run_id)) continue;
       seen.add(c.run.run_id);
@@ -62,8 +62,8 @@ const artifactSummary = (m: ArtifactMetadata) => ({
   access: {},
 });
 
-async function runArtifacts(host: Host, runId: string) {
-  const metas = await host.runtime.store.artifacts.listByRun(runId);
+async function runArtifacts(plane: DataPlane, runId: string) {
+  const metas = await plane.runtime.listArtifacts(runId);
   metas.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.artifact_id < b.artifact_id ? -1 : 1));
   return metas.slice(0, ARTIFACTS_PER_RUN).map(artifactSummary);
 }
@@ -84,14 +84,14 @@ function timelineItem(runId: string, cursor: number, r: StepRecord) {
 }
 
 /** Input values too large to inline become artifact refs (content-addressed, so re-exports reuse them). */
-async function boundedInputs(host: Host, run: RunState): Promise<JsonObject> {
+async function boundedInputs(plane: DataPlane, run: RunState): Promise<JsonObject> {
   const out = publicVars(isPlainObject(run.vars) ? run.vars : {});
   for (const [k, v] of Object.entries(out)) {
     const json = JSON.stringify(v) ?? '';
     if (Buffer.byteLength(json) <= DEFAULT_INLINE_LIMIT) continue;
     const bytes = Buffer.from(typeof v === 'string' ? v : json);
     const artifactId = `hb_${createHash('sha256').update(run.run_id).update('\0').update(k).update('\0').update(bytes).digest('hex').slice(0, 32)}`;
-    await host.runtime.store.artifacts.put(bytes, {
+    await plane.runtime.putArtifact(bytes, {
       artifact_id: artifactId,
       run_id: run.run_id,
       content_type: typeof v === 'string' ? 'text/plain' : 'application/json',
@@ -128,9 +128,9 @@ function sessionTurn(s: StoredRun) {
   };
 }
 
-async function sessionTurns(host: Host, root: RunState, limit: number) {
+async function sessionTurns(plane: DataPlane, root: RunState, limit: number) {
   const untilMs = parseIsoMs(root.created_at);
-  const rows = await host.runtime.store.listRuns({ session_id: root.session_id!, root_only: true, limit: Math.max(1000, limit * 5) });
+  const rows = await plane.runtime.listRuns({ session_id: root.session_id!, root_only: true, limit: Math.max(1000, limit * 5) });
   const turns = rows
     .filter((r) => !r.run.workflow_id.startsWith('__') && !(parseIsoMs(r.run.created_at) > untilMs))
     .sort((a, b) => parseIsoMs(a.run.created_at) - parseIsoMs(b.run.created_at))
@@ -140,22 +140,22 @@ async function sessionTurns(host: Host, root: RunState, limit: number) {
   return (chat.length > 0 ? chat : turns).slice(-limit);
 }
 
-export async function historyBundle(host: Host, runId: string, o: HistoryBundleOptions) {
-  const root = await loadRun(host, runId);
+export async function historyBundle(plane: DataPlane, runId: string, o: HistoryBundleOptions) {
+  const root = await loadRun(plane, runId);
   const { run } = root;
   const tail = o.ledger_mode === 'tail' && o.ledger_max_items > 0;
   const ledgers: Record<string, JsonObject> = {};
   const timeline: ReturnType<typeof timelineItem>[] = [];
-  for (const { run: r, ledger_len: total } of o.include_subruns ? await runTree(host, root) : [root]) {
+  for (const { run: r, ledger_len: total } of o.include_subruns ? await runTree(plane, root) : [root]) {
     const start = tail ? Math.max(0, total - o.ledger_max_items) : 0;
-    const items = (await ledgerFrom(host, r.run_id, start)).map((record, i) => ({ cursor: start + i + 1, record }));
+    const items = (await ledgerFrom(plane, r.run_id, start)).map((record, i) => ({ cursor: start + i + 1, record }));
     ledgers[r.run_id] = {
       run_id: r.run_id,
       total: start + items.length,
       cursor_start: start + 1,
       cursor_end: start + items.length,
       items,
-      artifacts: await runArtifacts(host, r.run_id),
+      artifacts: await runArtifacts(plane, r.run_id),
     };
     for (const it of items) timeline.push(timelineItem(r.run_id, it.cursor, it.record));
   }
@@ -178,9 +178,9 @@ export async function historyBundle(host: Host, runId: string, o: HistoryBundleO
       waiting: run.waiting,
     },
     workflow_snapshot: isPlainObject(snapshot) && snapshot.artifact_id ? snapshot : null,
-    input_data: await boundedInputs(host, run),
+    input_data: await boundedInputs(plane, run),
     ledgers,
     timeline,
-    session: o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(host, run, o.session_turn_limit) } : null,
+    session: o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(plane, run, o.session_turn_limit) } : null,
   };
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import type { WorkspaceSettings } from '../config/config.js';
 import type { JsonObject } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
 import { nowIso } from '../model/time.js';
@@ -99,27 +100,14 @@ export function cleanStartInput(req: StartHygieneInput, workspace: WorkspacePoli
 
 // ---- workspace scope ----
 
-export interface WorkspacePolicy {
+export interface WorkspacePolicy extends WorkspaceSettings {
   /** `<DATA_DIR>/workspaces`: per-run workspaces live here. */
   runWorkspacesDir: string;
-  /** ABSTRACTGATEWAY_WORKSPACE_DIR: the operator's workspace root, when set. */
-  operatorDir?: string;
-  /** Trusted local clients may point runs anywhere (ALLOW/TRUST_CLIENT_WORKSPACE_SCOPE, TOOL_MODE=local). */
-  trustClient: boolean;
 }
 
-const truthy = (v: string | undefined) => ['1', 'true', 'yes', 'on'].includes((v ?? '').trim().toLowerCase());
-
-export function workspacePolicyFromEnv(dataDir: string, env: Record<string, string | undefined>): WorkspacePolicy {
-  const operatorDir = env.ABSTRACTGATEWAY_WORKSPACE_DIR?.trim();
-  return {
-    runWorkspacesDir: join(dataDir, 'workspaces'),
-    operatorDir: operatorDir ? resolve(operatorDir) : undefined,
-    trustClient:
-      truthy(env.ABSTRACTGATEWAY_ALLOW_CLIENT_WORKSPACE_SCOPE) ||
-      truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
-      (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
-  };
+/** A scope's policy: its own `workspaces/` dir plus the operator's settings from Config. */
+export function workspacePolicy(dataDir: string, settings: WorkspaceSettings): WorkspacePolicy {
+  return { runWorkspacesDir: join(dataDir, 'workspaces'), ...settings };
 }
 
 const ACCESS_MODES = new Set(['workspace_only', 'workspace_or_allowed']);

@@ -1,10 +1,10 @@
 // Runs as the gateway serves them (spec core-api §3.2, §3.4–3.6): the start pipeline, listing
-// and the "re-run" view of a run's inputs. Functions over a Host; the only HTTP they know is
-// the status of the errors they throw.
+// and the "re-run" view of a run's inputs. Functions over one scope's data plane; failures are
+// GatewayErrors (no HTTP in here).
 
 import { rmSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { Host } from './host.js';
+import type { DataPlane } from './plane.js';
 import { GatewayError, conflict, internal, invalid, notFound } from '../errors.js';
 import type { JsonObject, RunStatus, StepRecord } from '../model/run.js';
 import type { StoredRun } from '../store/types.js';
@@ -13,6 +13,7 @@ import { entrypointInputs } from './flow-inputs.js';
 import { isPlainObject } from '../model/json.js';
 import { DRAFT_PURPOSE, cleanStartInput, createRunWorkspace, writeWorkspaceMarker, type WorkspacePolicy } from './run-input.js';
 import { runSummary, type RunSummary } from './run-summary.js';
+import { startOnce } from './start-idempotency.js';
 
 // ---- POST /runs/start ----
 
@@ -54,36 +55,44 @@ function checkDraftGate(req: StartRunRequest): void {
 }
 
 /** Workflow id for the request (step 7); resolution 400s carry the reference's prefix. */
-function resolveWorkflow(host: Host, req: StartRunRequest): string {
+function resolveWorkflow(plane: DataPlane, req: StartRunRequest): string {
   let workflowId: string;
   try {
-    workflowId = host.registry.resolveStart({ bundle_id: req.bundle_id, bundle_version: req.bundle_version, flow_id: req.flow_id });
+    workflowId = plane.catalog.registry.resolveStart({ bundle_id: req.bundle_id, bundle_version: req.bundle_version, flow_id: req.flow_id });
   } catch (err) {
     if (err instanceof GatewayError && err.code === 'GW_ERR_INVALID') throw invalid(`Failed to start run: ${err.message}`);
     throw err;
   }
   const ns = parseNamespacedId(workflowId);
   // Deprecation is keyed by (bundle id, flow id) across versions; raw workflow ids have none.
-  if (ns?.bundleId && host.registry.latestVersion(ns.bundleId) !== undefined) {
-    const dep = host.deprecations.get(ns.bundleId, ns.flowId);
+  if (ns?.bundleId && plane.catalog.registry.latestVersion(ns.bundleId) !== undefined) {
+    const dep = plane.catalog.deprecations.get(ns.bundleId, ns.flowId);
     if (dep) throw conflict(`Workflow '${ns.bundleId}:${ns.flowId}' is deprecated${dep.reason ? `: ${dep.reason}` : ''}`);
   }
   return workflowId;
 }
 
-/** The start pipeline of core-api §3.2; returns the new run id. The runner executes the run. */
-export async function startRun(host: Host, req: StartRunRequest, workspace: WorkspacePolicy, runId?: string): Promise<string> {
+/**
+ * The start pipeline of core-api §3.2; returns the run id. The runner executes the run. With an
+ * Idempotency-Key, a repeated start returns the first run instead of starting another.
+ */
+export async function startRun(plane: DataPlane, req: StartRunRequest, idempotencyKey?: string): Promise<string> {
+  return idempotencyKey ? startOnce(plane, idempotencyKey, (runId) => startNew(plane, req, runId)) : startNew(plane, req);
+}
+
+async function startNew(plane: DataPlane, req: StartRunRequest, runId?: string): Promise<string> {
+  const workspace = plane.workspace;
   if (!blank(req.flow_id) && !blank(req.bundle_id)) throw invalid('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
   checkDraftGate(req);
   checkRegistryScope(req.registry_scope);
   const vars = cleanStartInput({ input_data: req.input_data ?? {}, thinking: req.thinking, run_lifecycle: req.run_lifecycle }, workspace);
-  const workflowId = resolveWorkflow(host, req);
+  const workflowId = resolveWorkflow(plane, req);
 
   // Created only once the request is known to be valid, so rejected starts leave no directory.
   const ownWorkspace = typeof vars.workspace_root === 'string' && vars.workspace_root.trim() ? undefined : createRunWorkspace(workspace);
   if (ownWorkspace) vars.workspace_root = ownWorkspace;
   try {
-    runId = (await host.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
+    runId = (await plane.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
   } catch (err) {
     if (ownWorkspace) rmSync(ownWorkspace, { recursive: true, force: true });
     if (err instanceof GatewayError) throw err;
@@ -95,10 +104,10 @@ export async function startRun(host: Host, req: StartRunRequest, workspace: Work
 
 // ---- GET /runs/{id}, GET /runs ----
 
-export async function loadRun(host: Host, runId: string): Promise<StoredRun> {
+export async function loadRun(plane: DataPlane, runId: string): Promise<StoredRun> {
   let stored: StoredRun | null;
   try {
-    stored = await host.runtime.store.getRun(runId);
+    stored = await plane.runtime.getStoredRun(runId);
   } catch (err) {
     throw internal(`Failed to load run: ${(err as Error).message}`, err);
   }
@@ -106,7 +115,7 @@ export async function loadRun(host: Host, runId: string): Promise<StoredRun> {
   return stored;
 }
 
-export const getRunSummary = async (host: Host, runId: string): Promise<RunSummary> => runSummary(await loadRun(host, runId));
+export const getRunSummary = async (plane: DataPlane, runId: string): Promise<RunSummary> => runSummary(await loadRun(plane, runId));
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
 
@@ -131,7 +140,7 @@ export interface RunMetrics {
 export type RunListItem = Omit<RunSummary, 'ledger_len'> & { ledger_len?: number } & Partial<RunMetrics>;
 
 /** Most recently updated first; internal `__*` workflows and drafts hidden unless asked for. */
-export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListItem[]> {
+export async function listRuns(plane: DataPlane, q: ListRunsQuery): Promise<RunListItem[]> {
   let status: RunStatus | undefined;
   if (blank(q.status)) {
     status = q.status!.trim().toLowerCase() as RunStatus;
@@ -141,7 +150,7 @@ export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListIte
   const hideInternal = workflowId === undefined;
   // Hidden runs are filtered after the query: over-fetch so the page is usually still full.
   const filtering = hideInternal || !q.include_drafts;
-  const rows = await host.runtime.store.listRuns({
+  const rows = await plane.runtime.listRuns({
     status,
     workflow_id: workflowId,
     session_id: blank(q.session_id),
@@ -155,7 +164,7 @@ export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListIte
     const summary: RunListItem = runSummary(row);
     if (summary.is_draft && !q.include_drafts) continue;
     if (!q.include_ledger_len) delete summary.ledger_len;
-    if (q.include_metrics) Object.assign(summary, await runMetrics(host, row.run.run_id));
+    if (q.include_metrics) Object.assign(summary, await runMetrics(plane, row.run.run_id));
     items.push(summary);
   }
   return items;
@@ -164,10 +173,10 @@ export async function listRuns(host: Host, q: ListRunsQuery): Promise<RunListIte
 const METRICS_PAGE = 2000;
 
 /** Counted over the run's completed ledger records (core-api §3.5). */
-async function runMetrics(host: Host, runId: string): Promise<RunMetrics> {
+async function runMetrics(plane: DataPlane, runId: string): Promise<RunMetrics> {
   const m: RunMetrics = { steps: 0, llm_calls: 0, tool_calls: 0, tokens_total: 0 };
   for (let after = 0; ; ) {
-    const page = await host.runtime.readLedger(runId, after, METRICS_PAGE);
+    const page = await plane.runtime.readLedger(runId, after, METRICS_PAGE);
     for (const r of page.items) addMetrics(m, r);
     if (page.items.length < METRICS_PAGE) return m;
     after = page.next_after;
@@ -236,17 +245,17 @@ function publicWorkspace(vars: JsonObject, policy: WorkspacePolicy): JsonObject 
 }
 
 /** The inputs a run was started with, filtered to the flow's start pins when they are known (core-api §3.6). */
-export async function runInputData(host: Host, runId: string, policy: WorkspacePolicy): Promise<RunInputData> {
-  const { run } = await loadRun(host, runId);
+export async function runInputData(plane: DataPlane, runId: string): Promise<RunInputData> {
+  const { run } = await loadRun(plane, runId);
   const vars = isPlainObject(run.vars) ? run.vars : {};
-  const base = { run_id: run.run_id, workflow_id: run.workflow_id ?? '', workspace: publicWorkspace(vars, policy) };
+  const base = { run_id: run.run_id, workflow_id: run.workflow_id ?? '', workspace: publicWorkspace(vars, plane.workspace) };
 
   const schedule = vars._meta?.schedule;
   if (isPlainObject(schedule) && blank(schedule.target_bundle_id) && blank(schedule.target_flow_id)) {
     const bundleId = schedule.target_bundle_id.trim();
     const flowId = schedule.target_flow_id.trim();
     const targetVars = isPlainObject(vars.vars) ? vars.vars : {};
-    const bundle = host.registry.getBundle(bundleId, blank(schedule.target_bundle_version));
+    const bundle = plane.catalog.registry.getBundle(bundleId, blank(schedule.target_bundle_version));
     const pins = startPinIds(bundle?.flows[flowId]);
     if (bundle && pins.length > 0) {
       return { ...base, bundle_id: bundleId, bundle_version: bundle.bundle_version, flow_id: flowId, pin_ids: pins, input_data: pick(targetVars, pins) };
@@ -256,7 +265,7 @@ export async function runInputData(host: Host, runId: string, policy: WorkspaceP
 
   const ns = parseNamespacedId(run.workflow_id ?? '');
   if (ns) {
-    const bundle = ns.bundleId ? host.registry.getBundle(ns.bundleId, ns.version) : undefined;
+    const bundle = ns.bundleId ? plane.catalog.registry.getBundle(ns.bundleId, ns.version) : undefined;
     const pins = startPinIds(bundle?.flows[ns.flowId]);
     if (bundle && pins.length > 0) {
       return { ...base, bundle_id: bundle.bundle_id, bundle_version: bundle.bundle_version, flow_id: ns.flowId, pin_ids: pins, input_data: pick(vars, pins) };

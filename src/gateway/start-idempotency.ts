@@ -3,7 +3,7 @@
 // concurrent first requests create one run (the loser's insert fails and it returns the winner's).
 
 import { createHash } from 'node:crypto';
-import type { Host } from './host.js';
+import type { DataPlane } from './plane.js';
 
 /** A UUID-shaped (RFC 9562 version 8) id derived from the runtime scope and the key. */
 export function runIdForKey(runtimeId: string, key: string): string {
@@ -13,13 +13,13 @@ export function runIdForKey(runtimeId: string, key: string): string {
 }
 
 /** Start once per key: returns the existing run's id if the key was used before. */
-export async function startOnce(host: Host, key: string, start: (runId: string) => Promise<string>): Promise<string> {
-  const runId = runIdForKey(host.runtime.store.runtimeId, key);
-  if (await host.runtime.getRun(runId)) return runId;
+export async function startOnce(plane: DataPlane, key: string, start: (runId: string) => Promise<string>): Promise<string> {
+  const runId = runIdForKey(plane.runtimeId, key);
+  if (await plane.runtime.getRun(runId)) return runId;
   try {
     return await start(runId);
   } catch (err) {
-    if (await host.runtime.getRun(runId)) return runId; // a concurrent request with the same key won
+    if (await plane.runtime.getRun(runId)) return runId; // a concurrent request with the same key won
     throw err;
   }
 }

@@ -3,13 +3,13 @@
 
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Host } from '../gateway/host.js';
 import { installErrorHandling } from './errors.js';
 import { ensureAuthTokens, loadSecurityConfig, type SecurityConfig } from '../config/security.js';
 import { registerSecurity } from './security/index.js';
 import { requestIdFor } from './security/request-id.js';
 import { registerOpenApi } from './openapi.js';
 import type { GatewayApp } from './types.js';
+import type { DataPlane, Planes } from '../gateway/plane.js';
 import { pingRoutes, publicHealthRoutes } from './routes/health.js';
 import { ledgerStreamRoutes } from './routes/ledger-stream.js';
 import { runRoutes } from './routes/runs.js';
@@ -20,7 +20,8 @@ import { artifactRoutes } from './routes/artifacts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 
 export interface AppOptions {
-  plane: Host;
+  /** The data planes to serve (the composition root's Gateway). */
+  gateway: Planes;
   /** Environment the security policy is read from (default: process.env). */
   env?: Record<string, string | undefined>;
   /** Security policy to use instead of reading it from `env`. */
@@ -41,12 +42,15 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   installErrorHandling(app);
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
-  const { tokens } = await ensureAuthTokens(security, o.plane.config.dataDir);
-  registerSecurity(app, { ...security, tokens }, o.plane.config.dataDir);
+  const dataDir = o.gateway.dataDir;
+  const { tokens } = await ensureAuthTokens(security, dataDir);
+  registerSecurity(app, { ...security, tokens }, dataDir);
   await registerOpenApi(app);
-  app.decorateRequest('plane', null as unknown as Host);
+  // Local mode: every principal works on the root data plane. Hosted mode maps each user to a
+  // runtime scope of their own here, after the security guards have set req.principal.
+  app.decorateRequest('plane', null as unknown as DataPlane);
   app.addHook('onRequest', async (req) => {
-    req.plane = o.plane;
+    req.plane = o.gateway.root;
   });
 
   await app.register(publicHealthRoutes);
@@ -54,12 +58,12 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     async (gw) => {
       await gw.register(pingRoutes);
       await gw.register(ledgerStreamRoutes);
-      await gw.register(runRoutes, { env: o.env });
+      await gw.register(runRoutes);
       await gw.register(ledgerRoutes);
       await gw.register(commandRoutes);
       await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
       await gw.register(artifactRoutes);
-      await gw.register(discoveryRoutes);
+      await gw.register(discoveryRoutes, { providers: o.gateway.providers });
     },
     { prefix: GATEWAY_PREFIX },
   );

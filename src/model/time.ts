@@ -20,3 +20,10 @@ export function parseIsoMs(value: string): number {
   const normalized = s.replace(/(\.\d{3})\d+/, '$1');
   return Date.parse(hasZone || normalized.length <= 10 ? normalized : `${normalized}Z`);
 }
+
+/** The one source of "now" for a process; tests inject their own. */
+export interface Clock {
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { RuntimeStore, Store } from '../store/types.js';
 import { RunTicker, type TickDeps } from './tick.js';
 import { applyCommand } from './commands.js';
+import { isoFromMs } from '../model/time.js';
 
 export interface RunnerOptions {
   /** Max runs ticked concurrently by this runner. */
@@ -84,7 +85,7 @@ export class Runner {
     for (;;) {
       if (this.inflight.size === 0 && !this.cycleActive && !this.cycleQueued) {
         const [cmds, next] = await Promise.all([this.scoped.pendingCommands(1), this.scoped.nextWakeAt()]);
-        if (cmds.length === 0 && (next === null || next > Date.now()) && this.inflight.size === 0 && !this.cycleActive) return;
+        if (cmds.length === 0 && (next === null || next > this.now()) && this.inflight.size === 0 && !this.cycleActive) return;
         this.kick();
       }
       await new Promise<void>((r) => {
@@ -137,7 +138,7 @@ export class Runner {
           // A command that crashes its own application must not block the inbox.
           this.log(`command ${cmd.seq} (${cmd.type}) failed: ${(e as Error).message}`);
           await this.scoped
-            .tx((tx) => tx.settleCommand(cmd.seq, 'rejected', `Internal error: ${(e as Error).message}`, new Date().toISOString()))
+            .tx((tx) => tx.settleCommand(cmd.seq, 'rejected', `Internal error: ${(e as Error).message}`, isoFromMs(this.now())))
             .catch(() => undefined);
         }
       }
@@ -148,7 +149,7 @@ export class Runner {
   private async claimAndTick(): Promise<void> {
     const free = this.concurrency - this.inflight.size;
     if (free <= 0 || this.stopping) return;
-    const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, Date.now());
+    const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, this.now());
     for (const c of claims) {
       const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping }, c.run_id, {
         owner: this.owner,
@@ -171,7 +172,7 @@ export class Runner {
   private async armWakeTimer(): Promise<void> {
     const next = await this.scoped.nextWakeAt();
     if (next === null || this.stopping) return;
-    const now = Date.now();
+    const now = this.now();
     if (next <= now) {
       if (this.inflight.size === 0) this.kick();
       return;
@@ -184,6 +185,10 @@ export class Runner {
       this.wakeAt = Infinity;
       this.kick();
     }, next - now);
+  }
+
+  private now(): number {
+    return this.tickDeps.stepContext.nowMs();
   }
 
   private log(msg: string): void {

@@ -1,10 +1,11 @@
-// The runtime facade for one runtime scope: start runs, submit commands, read and watch
-// ledgers, and (optionally) drive runs with an embedded runner. No HTTP in here.
+// The runtime facade for one runtime scope: start runs, submit commands, read runs, ledgers and
+// artifacts, watch ledgers, and (optionally) drive runs with an embedded runner. The scope's
+// store stays private: callers above see only these operations. No HTTP in here.
 
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../errors.js';
 import type { StepContext, WorkflowSource } from '../flow/types.js';
-import type { RuntimeStore, Store, SubmitResult } from '../store/types.js';
+import type { ArtifactMetadata, LedgerJsonPage, LedgerPage, RunListQuery, RuntimeStore, Store, StoredRun, SubmitResult } from '../store/types.js';
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
 import { newRunState } from './new-run.js';
 import { createListeners } from './listeners.js';
@@ -14,7 +15,8 @@ import { Runner, type RunnerOptions } from './runner.js';
 import { COMMAND_TYPES, type CommandRecord, type CommandType } from '../model/command.js';
 import type { JsonObject, RunState } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
+import { isoFromMs, systemClock, type Clock } from '../model/time.js';
+import { ROOT_RUNTIME_ID } from '../model/scope.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -26,7 +28,8 @@ export interface RuntimeOptions {
   runner?: RunnerOptions | false;
   maxStepsPerTick?: number;
   inlineLimitBytes?: number;
-  stepContext?: StepContext;
+  /** The process clock (timers, leases, wake-ups, record times); default: the system clock. */
+  clock?: Clock;
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
   ledgerPollMs?: number;
@@ -49,17 +52,17 @@ export interface CommandInput {
   client_id?: string | null;
 }
 
-const systemClock: StepContext = { nowMs: () => Date.now(), random: () => Math.random() };
-
 export class Runtime {
-  readonly store: RuntimeStore;
   readonly runner: Runner | null;
+  private readonly store: RuntimeStore;
+  private readonly clock: Clock;
   private readonly watcher: LedgerWatcher;
   private readonly stepContext: StepContext;
 
   constructor(private readonly o: RuntimeOptions) {
-    this.store = o.store.scope(o.runtimeId ?? 'default');
-    this.stepContext = o.stepContext ?? systemClock;
+    this.store = o.store.scope(o.runtimeId ?? ROOT_RUNTIME_ID);
+    this.clock = o.clock ?? systemClock;
+    this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false
@@ -109,8 +112,38 @@ export class Runtime {
     return (await this.store.getRun(runId))?.run ?? null;
   }
 
-  readLedger(runId: string, after = 0, limit = 200) {
+  /** The run with the columns the store keeps for it (ledger length, version). */
+  getStoredRun(runId: string): Promise<StoredRun | null> {
+    return this.store.getRun(runId);
+  }
+
+  listRuns(q: RunListQuery): Promise<StoredRun[]> {
+    return this.store.listRuns(q);
+  }
+
+  readLedger(runId: string, after = 0, limit = 200): Promise<LedgerPage> {
     return this.store.readLedger(runId, after, limit);
+  }
+
+  /** The same page as readLedger, as stored JSON text (for callers that only forward it). */
+  readLedgerJson(runId: string, after = 0, limit = 200): Promise<LedgerJsonPage> {
+    return this.store.readLedgerJson(runId, after, limit);
+  }
+
+  listArtifacts(runId: string): Promise<ArtifactMetadata[]> {
+    return this.store.artifacts.listByRun(runId);
+  }
+
+  artifactMetadata(artifactId: string): Promise<ArtifactMetadata | null> {
+    return this.store.artifacts.getMetadata(artifactId);
+  }
+
+  putArtifact(content: Uint8Array, o: Parameters<RuntimeStore['artifacts']['put']>[1]): Promise<ArtifactMetadata> {
+    return this.store.artifacts.put(content, o);
+  }
+
+  artifact(artifactId: string): Promise<{ metadata: ArtifactMetadata; content: Buffer } | null> {
+    return this.store.artifacts.get(artifactId);
   }
 
   /** Replay from `after`, then follow live appends (push), until the subscription is closed. */
@@ -118,12 +151,16 @@ export class Runtime {
     return this.watcher.watch(runId, after, consumer, onError);
   }
 
-  /** Durable, idempotent append to the command inbox. Applied asynchronously by the runner. */
+  /**
+   * Durable, idempotent append to the command inbox, applied later by the runner. The one place
+   * commands are validated: the type is case-sensitive, like the reference's API; a blank
+   * command_id is not an error (reference quirk kept), it just loses idempotency.
+   */
   async submitCommand(c: CommandInput): Promise<SubmitResult> {
     const type = typeof c.type === 'string' ? c.type.trim() : '';
     if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw invalid(`type must be one of ${COMMAND_TYPES.join('|')}`);
     const runId = typeof c.run_id === 'string' ? c.run_id.trim() : '';
-    if (!runId) throw invalid('run_id must be non-empty');
+    if (!runId) throw invalid('Failed to append command: CommandRecord.run_id must be non-empty');
     if (c.payload !== undefined && c.payload !== null && !isPlainObject(c.payload)) throw invalid('payload must be an object');
     const commandId = typeof c.command_id === 'string' && c.command_id.trim() ? c.command_id.trim() : randomUUID();
     return this.store.submitCommand({
@@ -131,7 +168,7 @@ export class Runtime {
       run_id: runId,
       type: type as CommandType,
       payload: c.payload ?? {},
-      ts: c.ts || nowIso(),
+      ts: c.ts || isoFromMs(this.clock.nowMs()),
       client_id: c.client_id ?? null,
     });
   }

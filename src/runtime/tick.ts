@@ -183,7 +183,7 @@ export class RunTicker {
     const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key));
     if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
 
-    const t0 = Date.now();
+    const t0 = this.deps.stepContext.nowMs();
     // Inline handlers are pure: run them before the transaction so their records can be offloaded.
     const inlineOutcome = handler.mode === 'inline' ? await handler.run(call) : null;
     const inlineFinished = inlineOutcome ? await this.deps.offloader.offload(finishedRecord(started, this.run, inlineOutcome)) : null;
@@ -195,7 +195,7 @@ export class RunTicker {
       }
       const outcome = inlineOutcome ?? (await (handler as Extract<EffectHandler, { mode: 'transactional' }>).run(call, { tx, workflows: this.deps.workflows }));
       const finished = inlineFinished ?? finishedRecord(started, this.run, outcome);
-      applyEffectOutcome(this.run, plan, outcome, key, false, Date.now() - t0);
+      applyEffectOutcome(this.run, plan, outcome, key, false, this.deps.stepContext.nowMs() - t0);
       return [started, finished];
     });
   }
@@ -217,11 +217,11 @@ export class RunTicker {
     });
     if (first !== 'continue' || reused) return first;
 
-    const t0 = Date.now();
+    const t0 = this.deps.stepContext.nowMs();
     const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
     const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome));
     const r = await this.commit([], async () => {
-      applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, Date.now() - t0);
+      applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, this.deps.stepContext.nowMs() - t0);
       return [finished];
     });
     if (r === 'reload') {

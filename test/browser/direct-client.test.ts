@@ -58,7 +58,7 @@ describe('browser: direct bearer client on another origin (Observer direct mode)
       gw = await startServer();
       seen = recordRequests(gw.app.server);
       await writeBundleDir(gw.flowsDir, 'demo', [askFlow]);
-      await gw.host.reloadBundles();
+      await gw.plane.catalog.reloadBundles();
       page = await serveHtml(DIRECT_PAGE);
     });
     after(async () => {
@@ -81,7 +81,7 @@ describe('browser: direct bearer client on another origin (Observer direct mode)
         assert.equal(await text(tab, '#error'), '');
         assert.deepEqual(await tab.locator('#bundles li').allTextContents(), ['demo:greet']);
         const runId = await text(tab, '#run');
-        assert.equal((await gw.host.runtime.getRun(runId))?.status, 'waiting');
+        assert.equal((await gw.plane.runtime.getRun(runId))?.status, 'waiting');
         const before = await tab.locator('li.rec').allTextContents();
         assert.match(before.at(-1)!, /ask waiting/);
         assert.equal(await text(tab, '#prompt'), 'What is your name?');
@@ -103,7 +103,7 @@ describe('browser: direct bearer client on another origin (Observer direct mode)
           'cursors are 1..n with no gap or duplicate',
         );
         assert.ok(records.some((r) => /reply completed answer_user "Ada"/.test(r)), records.join('\n'));
-        const ledger = (await gw.host.runtime.readLedger(runId, 0, 1000)).items;
+        const ledger = (await gw.plane.runtime.readLedger(runId, 0, 1000)).items;
         assert.equal(records.length, ledger.length, 'every ledger record was rendered');
 
         // Preflights: answered without credentials, allowing authorization (+ content-type on POST).
@@ -136,7 +136,7 @@ describe('browser: direct bearer client on another origin (Observer direct mode)
       gw = await startServer({ env: { ABSTRACTGATEWAY_ALLOWED_ORIGINS: allowed.origin } });
       seen = recordRequests(gw.app.server);
       await writeBundleDir(gw.flowsDir, 'demo', [askFlow]);
-      await gw.host.reloadBundles();
+      await gw.plane.catalog.reloadBundles();
     });
     after(async () => {
       await other?.close();

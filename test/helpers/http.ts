@@ -4,7 +4,8 @@ import { mkdtemp, mkdir, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { Host } from '../../src/gateway/host.js';
+import { Gateway } from '../../src/app/gateway.js';
+import type { DataPlane } from '../../src/gateway/plane.js';
 import { buildApp, type AppOptions } from '../../src/http/app.js';
 import type { GatewayApp } from '../../src/http/types.js';
 import { FIXTURES } from './harness.js';
@@ -12,7 +13,9 @@ import { FIXTURES } from './harness.js';
 export interface TestServer {
   url: string;
   app: GatewayApp;
-  host: Host;
+  gateway: Gateway;
+  /** The root data plane (local mode serves every request from it). */
+  plane: DataPlane;
   dataDir: string;
   flowsDir: string;
   /** fetch against the server with the bearer token unless headers override it. */
@@ -39,9 +42,8 @@ export async function startServer(
   await mkdir(flowsDir, { recursive: true });
   for (const f of opts.fixtures ?? []) await copyFile(join(FIXTURES, f), join(flowsDir, f));
   const env = { ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_AUTH_TOKEN: TEST_TOKEN, ABSTRACTGATEWAY_POLL_S: '0.05', ...opts.env };
-  const host = await Host.open(loadConfig(env, opts.config));
-  host.runtime.start();
-  const app = await buildApp({ plane: host, env, ...opts.app });
+  const gateway = (await Gateway.open(loadConfig(env, opts.config))).start();
+  const app = await buildApp({ gateway, env, ...opts.app });
   await opts.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -49,7 +51,8 @@ export async function startServer(
   return {
     url,
     app,
-    host,
+    gateway,
+    plane: gateway.root,
     dataDir,
     flowsDir,
     api(path, init = {}) {
@@ -64,7 +67,7 @@ export async function startServer(
     },
     async close() {
       await app.close();
-      await host.close();
+      await gateway.close();
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -19,9 +19,9 @@ describe('artifacts and discovery routes', () => {
   before(async () => {
     s = await startServer({ env: { ABSTRACTRUNTIME_MAX_INLINE_BYTES: '1024' } });
     await writeBundleDir(s.flowsDir, 'art', [shout]);
-    await s.host.reloadBundles();
-    runId = (await s.host.runtime.startRun({ workflow_id: workflowIds('art', [shout]).shout, input_data: { text: big } })).run_id;
-    for (let i = 0; i < 200 && (await s.host.runtime.getRun(runId))!.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+    await s.plane.catalog.reloadBundles();
+    runId = (await s.plane.runtime.startRun({ workflow_id: workflowIds('art', [shout]).shout, input_data: { text: big } })).run_id;
+    for (let i = 0; i < 200 && (await s.plane.runtime.getRun(runId))!.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
   });
   after(() => s.close());
 

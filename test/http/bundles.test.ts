@@ -364,9 +364,9 @@ describe('shipped bundles', () => {
     await json(await s.api(`${GW}/commands`, { method: 'POST', json: cmd }));
     const done = await waitRun(s, runId, (r) => r.status === 'completed');
     assert.equal(done.status, 'completed');
-    const run = await s.host.runtime.getRun(runId);
+    const run = await s.plane.runtime.getRun(runId);
     assert.deepEqual(run!.output, { response: 'Hello, Ada', success: true });
-    const said = (await s.host.runtime.readLedger(runId, 0, 100)).items.find((r) => r.status === 'completed' && r.effect?.type === 'answer_user');
+    const said = (await s.plane.runtime.readLedger(runId, 0, 100)).items.find((r) => r.status === 'completed' && r.effect?.type === 'answer_user');
     assert.equal(said?.result.message, 'Hello, Ada');
   });
 });

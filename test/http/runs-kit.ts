@@ -41,7 +41,7 @@ export function demoFlows(): VisualFlow[] {
 /** Write bundles into the server's bundle dir and reload the registry. */
 export async function installFlows(s: TestServer, bundleId: string, flows: VisualFlow[], version?: string): Promise<void> {
   await writeBundleDir(s.flowsDir, bundleId, flows, version);
-  const res = await s.host.reloadBundles();
+  const res = await s.plane.catalog.reloadBundles();
   assert.deepEqual(res.errors, []);
 }
 

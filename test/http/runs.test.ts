@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { Host } from '../../src/gateway/host.js';
+import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startOnce } from '../../src/gateway/start-idempotency.js';
 import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
@@ -102,16 +102,16 @@ describe('runs HTTP', () => {
   });
 
   it('a deprecated workflow cannot be started (409), an undeprecated one can', async () => {
-    s.host.deprecations.deprecate('demo', 'echo', 'retired');
+    s.plane.catalog.deprecations.deprecate('demo', 'echo', 'retired');
     assert.deepEqual(await json(await s.api('/api/gateway/runs/start', { method: 'POST', json: { bundle_id: 'demo', flow_id: 'echo' } }), 409), {
       detail: "Workflow 'demo:echo' is deprecated: retired",
     });
-    s.host.deprecations.undeprecate('demo', 'echo');
-    s.host.deprecations.deprecate('demo', '*');
+    s.plane.catalog.deprecations.undeprecate('demo', 'echo');
+    s.plane.catalog.deprecations.deprecate('demo', '*');
     assert.deepEqual(await json(await s.api('/api/gateway/runs/start', { method: 'POST', json: { flow_id: 'demo:echo' } }), 409), {
       detail: "Workflow 'demo:echo' is deprecated",
     });
-    s.host.deprecations.undeprecate('demo', '*');
+    s.plane.catalog.deprecations.undeprecate('demo', '*');
     await startRun(s, { bundle_id: 'demo', flow_id: 'echo' });
   });
 
@@ -135,21 +135,21 @@ describe('runs HTTP', () => {
       thinking: '  high ',
       run_lifecycle: { source: ' editor ', purpose: 'x'.repeat(300), retention: { ttl_s: true, mode: '' }, other: 1 },
     });
-    const vars = (await s.host.runtime.getRun(runId))!.vars;
+    const vars = (await s.plane.runtime.getRun(runId))!.vars;
     assert.equal(vars._runtime.workflow_policy, undefined);
     assert.equal(vars._runtime.keep, 1);
     assert.equal(vars._runtime.thinking, 'high');
     assert.deepEqual(vars._run_lifecycle, { source: 'editor', purpose: 'x'.repeat(240) });
 
     const plain = await startRun(s, { bundle_id: 'demo', flow_id: 'echo', thinking: 42, run_lifecycle: { retention: { ttl_s: -1 } } });
-    const v2 = (await s.host.runtime.getRun(plain))!.vars;
+    const v2 = (await s.plane.runtime.getRun(plain))!.vars;
     assert.equal(v2._runtime.thinking, undefined);
     assert.equal(v2._run_lifecycle, undefined);
   });
 
   it('each run gets its own marked workspace unless it brings an allowed one', async () => {
     const own = await startRun(s, { bundle_id: 'demo', flow_id: 'echo', input_data: { workspace_root: '/etc', workspace_access_mode: 'all_except_ignored' } });
-    const vars = (await s.host.runtime.getRun(own))!.vars;
+    const vars = (await s.plane.runtime.getRun(own))!.vars;
     assert.match(vars.workspace_root, new RegExp(`^${s.dataDir}/workspaces/[0-9a-f]{32}$`));
     assert.equal(vars.workspace_access_mode, 'workspace_only');
     const marker = JSON.parse(readFileSync(join(vars.workspace_root, '.abstractgateway-workspace.json'), 'utf8'));
@@ -160,7 +160,7 @@ describe('runs HTTP', () => {
       flow_id: 'echo',
       input_data: { workspace_root: 'proj', workspaceAllowedPaths: ['/etc', `${operatorDir}/proj/sub`], workspace_ignored_paths: [' a ', 'b'] },
     });
-    const v2 = (await s.host.runtime.getRun(mine))!.vars;
+    const v2 = (await s.plane.runtime.getRun(mine))!.vars;
     assert.equal(v2.workspace_root, join(operatorDir, 'proj'));
     assert.deepEqual(v2.workspace_allowed_paths, [`${operatorDir}/proj/sub`]);
     assert.equal(v2.workspaceAllowedPaths, undefined);
@@ -185,9 +185,9 @@ describe('runs HTTP', () => {
     const listed = await json(await s.api(`/api/gateway/runs?session_id=idem-${key}`));
     assert.equal(listed.items.length, 2);
     // Durable: another process on the same data dir (e.g. after a restart) gets the same run.
-    const other2 = await Host.open(loadConfig({ ABSTRACTGATEWAY_DATA_DIR: s.dataDir, ABSTRACTGATEWAY_FLOWS_DIR: s.flowsDir }, { runner: false }));
+    const other2 = await Gateway.open(loadConfig({ ABSTRACTGATEWAY_DATA_DIR: s.dataDir, ABSTRACTGATEWAY_FLOWS_DIR: s.flowsDir }, { runner: false }));
     try {
-      assert.equal(await startOnce(other2, key, () => Promise.reject(new Error('must not start again'))), ids[0]);
+      assert.equal(await startOnce(other2.root, key, () => Promise.reject(new Error('must not start again'))), ids[0]);
     } finally {
       await other2.close();
     }
@@ -196,8 +196,8 @@ describe('runs HTTP', () => {
   it('Idempotency-Key: simultaneous first requests all get the one run (the loser sees the committed winner)', async () => {
     for (let round = 0; round < 10; round++) {
       const key = randomUUID();
-      const start = (runId: string) => s.host.runtime.startRun({ workflow_id: 'demo@0.0.0:echo', run_id: runId }).then((r) => r.run_id);
-      const ids = await Promise.all(Array.from({ length: 5 }, () => startOnce(s.host, key, start)));
+      const start = (runId: string) => s.plane.runtime.startRun({ workflow_id: 'demo@0.0.0:echo', run_id: runId }).then((r) => r.run_id);
+      const ids = await Promise.all(Array.from({ length: 5 }, () => startOnce(s.plane, key, start)));
       assert.equal(new Set(ids).size, 1, `round ${round}: ${ids.join(',')}`);
     }
   });
@@ -212,7 +212,7 @@ describe('runs HTTP', () => {
     await waitRun(s, waiting, waitingOnKey);
     // An internal run (session-memory owner style), written straight to the store.
     const now = nowIso();
-    await s.host.runtime.store.tx((tx) =>
+    await s.gateway.store.scope(s.plane.runtimeId).tx((tx) =>
       tx.insertRun({
         run_id: `session_memory_${session}`, workflow_id: '__session_memory__', status: 'completed', current_node: 'x', vars: {}, waiting: null,
         output: null, error: null, created_at: now, updated_at: now, actor_id: 'gateway', session_id: session, parent_run_id: null,
@@ -312,7 +312,7 @@ describe('runs HTTP', () => {
 
   it('GET /runs/{id}/history_bundle: run tree ledgers with absolute cursors', async () => {
     // Too large for a request body (security cap), so seeded through the runtime.
-    const root = (await s.host.runtime.startRun({ workflow_id: 'demo@0.0.0:root', input_data: { big: 'y'.repeat(300_000), small: 1 } })).run_id;
+    const root = (await s.plane.runtime.startRun({ workflow_id: 'demo@0.0.0:root', input_data: { big: 'y'.repeat(300_000), small: 1 } })).run_id;
     await waitRun(s, root, terminal);
     const full = await json(await s.api(`/api/gateway/runs/${root}/history_bundle?ledger_mode=full`));
     assert.equal(full.version, 1);

@@ -428,7 +428,7 @@ describe('bootstrap token', () => {
       assert.equal((await fetch(`${s.url}/api/gateway/ping`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
       assert.equal((await s.api('/api/gateway/ping')).status, 401, 'the test token is not configured here');
 
-      const second = await buildApp({ plane: s.host, env: { ABSTRACTGATEWAY_DATA_DIR: s.dataDir } });
+      const second = await buildApp({ gateway: s.gateway, env: { ABSTRACTGATEWAY_DATA_DIR: s.dataDir } });
       try {
         await second.listen({ host: '127.0.0.1', port: 0 });
         const addr = second.server.address();

@@ -25,7 +25,7 @@ describe('ledger SSE stream', () => {
   let wf: string;
   const waitFor = async (id: string, pred: (r: RunState) => boolean) => {
     for (let i = 0; i < 500; i++) {
-      const r = await s.host.runtime.getRun(id);
+      const r = await s.plane.runtime.getRun(id);
       if (r && pred(r)) return r;
       await new Promise((res) => setTimeout(res, 10));
     }
@@ -34,13 +34,13 @@ describe('ledger SSE stream', () => {
   before(async () => {
     s = await startServer();
     await writeBundleDir(s.flowsDir, 'sse', [askFlow]);
-    await s.host.reloadBundles();
+    await s.plane.catalog.reloadBundles();
     wf = workflowIds('sse', [askFlow]).ask;
   });
   after(() => s.close());
 
-  const start = async () => (await s.host.runtime.startRun({ workflow_id: wf })).run_id;
-  const answer = (id: string) => s.host.runtime.submitCommand({ run_id: id, type: 'resume', payload: { payload: { response: 'Ada' } } });
+  const start = async () => (await s.plane.runtime.startRun({ workflow_id: wf })).run_id;
+  const answer = (id: string) => s.plane.runtime.submitCommand({ run_id: id, type: 'resume', payload: { payload: { response: 'Ada' } } });
 
   it('replays a finished run with the reference framing, then sends done and closes', async () => {
     const id = await start();
@@ -51,7 +51,7 @@ describe('ledger SSE stream', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     const text = await res.text(); // the response ends by itself
-    const ledger = (await s.host.runtime.readLedger(id, 0, 100)).items;
+    const ledger = (await s.plane.runtime.readLedger(id, 0, 100)).items;
     const expected =
       ledger.map((record, i) => `id: ${i + 1}\nevent: step\ndata: ${JSON.stringify({ cursor: i + 1, record })}\n\n`).join('') +
       `event: done\ndata: ${JSON.stringify({ run_id: id, cursor: ledger.length, status: 'terminal' })}\n\n`;
@@ -86,7 +86,7 @@ describe('ledger SSE stream', () => {
     await answer(id);
     const second = new SseReader(await s.api(`/api/gateway/runs/${id}/ledger/stream?after=0`, { headers: { 'last-event-id': lastId } }));
     const rest = steps(await second.until(hasDone));
-    const ledger = (await s.host.runtime.readLedger(id, 0, 100)).items;
+    const ledger = (await s.plane.runtime.readLedger(id, 0, 100)).items;
     assert.equal(rest[0].cursor, Number(lastId) + 1);
     assert.deepEqual([...seen, ...rest].map((st) => st.record), ledger);
   });

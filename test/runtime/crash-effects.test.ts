@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 import { writeBundleDir } from '../helpers/bundles.js';
 import { loadConfig } from '../../src/config/config.js';
-import { Host } from '../../src/gateway/host.js';
+import { Gateway } from '../../src/app/gateway.js';
 
 const WORKER = new URL('./crash-worker.js', import.meta.url).pathname;
 const RUNS = 30;
@@ -46,7 +46,7 @@ describe('crash safety of outside-world effects', () => {
     const effectLog = join(root, 'effects.log');
     await writeFile(effectLog, '');
     const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: join(root, 'data'), ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '0.5', EFFECT_LOG: effectLog };
-    const api = await Host.open(loadConfig(env, { runner: false }));
+    const api = await Gateway.open(loadConfig(env, { runner: false }));
     let worker: ChildProcess | null = null;
     t.after(async () => {
       worker?.kill('SIGKILL');
@@ -54,7 +54,7 @@ describe('crash safety of outside-world effects', () => {
       await rm(root, { recursive: true, force: true });
     });
     const ids: string[] = [];
-    for (let i = 0; i < RUNS; i++) ids.push((await api.runtime.startRun({ workflow_id: 'fx@0.0.0:chat' })).run_id);
+    for (let i = 0; i < RUNS; i++) ids.push((await api.root.runtime.startRun({ workflow_id: 'fx@0.0.0:chat' })).run_id);
 
     const spawnWorker = (): ChildProcess => spawn(process.execPath, [WORKER], { env, stdio: 'ignore' });
     const stop = async (w: ChildProcess, signal: NodeJS.Signals) => {
@@ -71,7 +71,7 @@ describe('crash safety of outside-world effects', () => {
       worker = spawnWorker();
     }
     const deadline = Date.now() + 60_000;
-    while ((await Promise.all(ids.map((id) => api.runtime.getRun(id)))).some((r) => r?.status !== 'completed')) {
+    while ((await Promise.all(ids.map((id) => api.root.runtime.getRun(id)))).some((r) => r?.status !== 'completed')) {
       assert.ok(Date.now() < deadline, 'runs did not finish');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -81,9 +81,9 @@ describe('crash safety of outside-world effects', () => {
     const executions = new Map<string, number>();
     for (const line of (await readFile(effectLog, 'utf8')).split('\n').filter(Boolean)) executions.set(line, (executions.get(line) ?? 0) + 1);
     for (const id of ids) {
-      const run = (await api.runtime.getRun(id))!;
+      const run = (await api.root.runtime.getRun(id))!;
       assert.deepEqual(run.output, { last: `echo question ${STEPS - 1}`, success: true });
-      const records = (await api.runtime.readLedger(id, 0, 1000)).items.filter((r) => r.effect?.type === 'llm_call');
+      const records = (await api.root.runtime.readLedger(id, 0, 1000)).items.filter((r) => r.effect?.type === 'llm_call');
       const keys = [...new Set(records.map((r) => r.idempotency_key!))];
       assert.equal(keys.length, STEPS, 'one idempotency key per loop iteration');
       for (const key of keys) {

@@ -4,10 +4,10 @@
 
 import { appendFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
-import { Host } from '../../src/gateway/host.js';
+import { Gateway } from '../../src/app/gateway.js';
 
 const log = process.env.EFFECT_LOG!;
-const host = await Host.open(loadConfig(process.env, { runner: true }), {
+const gateway = await Gateway.open(loadConfig(process.env, { runner: true }), {
   effects: {
     llm_call: {
       mode: 'external',
@@ -19,5 +19,5 @@ const host = await Host.open(loadConfig(process.env, { runner: true }), {
     },
   },
 });
-host.runtime.start();
-process.once('SIGTERM', () => void host.close().then(() => process.exit(0)));
+gateway.start();
+process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 import { loadConfig } from '../../src/config/config.js';
-import { openHost } from '../../src/gateway/host.js';
+import { Gateway } from '../../src/app/gateway.js';
 import type { VisualFlow } from '../../src/flow/types.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -69,7 +69,7 @@ describe('crash safety', () => {
     const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '1' };
 
     // This process plays the API: it starts runs and submits commands, never ticks.
-    const api = await openHost(loadConfig(env, { runner: false }));
+    const api = await Gateway.open(loadConfig(env, { runner: false }));
     const spawnRunner = (): ChildProcess => spawn(process.execPath, [CLI, 'runner'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr: string[] = [];
     let runner = spawnRunner();
@@ -82,17 +82,17 @@ describe('crash safety', () => {
 
     const wf = 'crash@1.0.0:work';
     const ids: string[] = [];
-    for (let i = 0; i < RUNS; i++) ids.push((await api.runtime.startRun({ workflow_id: wf, input_data: { n: 1 + (i % 8) } })).run_id);
+    for (let i = 0; i < RUNS; i++) ids.push((await api.root.runtime.startRun({ workflow_id: wf, input_data: { n: 1 + (i % 8) } })).run_id);
     const answered = new Set<string>();
 
     const answerWaiting = async () => {
       for (const id of ids) {
         if (answered.has(id)) continue;
-        const run = await api.runtime.getRun(id);
+        const run = await api.root.runtime.getRun(id);
         if (run?.status === 'waiting' && run.waiting?.reason === 'user') {
           const cmd = { command_id: `answer-${id}`, run_id: id, type: 'resume', payload: { wait_key: run.waiting.wait_key, payload: { response: `yes ${id.slice(0, 4)}` } } };
-          await api.runtime.submitCommand(cmd);
-          await api.runtime.submitCommand(cmd); // a client retry: must not apply twice
+          await api.root.runtime.submitCommand(cmd);
+          await api.root.runtime.submitCommand(cmd); // a client retry: must not apply twice
           answered.add(id);
         }
       }
@@ -105,7 +105,7 @@ describe('crash safety', () => {
         await answerWaiting();
         await sleep(10);
       }
-      const active = (await Promise.all(ids.map((id) => api.runtime.getRun(id)))).filter((r) => r?.status === 'running' || (r?.status === 'waiting' && r.waiting?.reason !== 'user'));
+      const active = (await Promise.all(ids.map((id) => api.root.runtime.getRun(id)))).filter((r) => r?.status === 'running' || (r?.status === 'waiting' && r.waiting?.reason !== 'user'));
       if (active.length > 0) killsMidFlight += 1;
       const killed = new Promise((r) => runner.once('exit', r));
       runner.kill('SIGKILL');
@@ -118,7 +118,7 @@ describe('crash safety', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       await answerWaiting();
-      const runs = await Promise.all(ids.map((id) => api.runtime.getRun(id)));
+      const runs = await Promise.all(ids.map((id) => api.root.runtime.getRun(id)));
       if (runs.every((r) => r?.status === 'completed' || r?.status === 'failed')) break;
       assert.ok(Date.now() < deadline, `runs did not finish: ${JSON.stringify(runs.filter((r) => r?.status !== 'completed').map((r) => [r?.status, r?.current_node, r?.error]))}\n${stderr.join('')}`);
       await sleep(20);
@@ -127,7 +127,7 @@ describe('crash safety', () => {
     runner.kill('SIGTERM');
     await stopped;
 
-    const scope = api.store.scope('default');
+    const scope = api.store.scope(api.root.runtimeId);
     const all = await scope.listRuns({ limit: 10_000 });
     assert.equal(all.length, RUNS + ids.reduce((n, _, i) => n + 1 + (i % 8), 0), 'one child run per loop iteration, no more');
     for (const sr of all) {
@@ -150,9 +150,9 @@ describe('crash safety', () => {
       assert.equal(records.filter((r) => r.idempotency_key?.startsWith('system:terminal_status')).length, 1);
     }
     for (const id of ids) {
-      const run = (await api.runtime.getRun(id))!;
+      const run = (await api.root.runtime.getRun(id))!;
       assert.equal(run.output!.answer, `yes ${id.slice(0, 4)}`);
-      assert.equal((await api.runtime.getCommand(`answer-${id}`))!.state, 'applied');
+      assert.equal((await api.root.runtime.getCommand(`answer-${id}`))!.state, 'applied');
       const says = (await scope.readLedger(id, 0, 1000)).items.filter((r) => r.status === 'completed' && r.effect?.type === 'answer_user');
       assert.deepEqual(says.map((r) => r.result.message), Array.from({ length: run.output!.n }, (_, i) => `tick ${i}`));
     }

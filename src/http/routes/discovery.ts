@@ -1,15 +1,17 @@
 // Discovery (spec clients.md §5: "may return empty"): tools and providers the gateway can offer.
-// No LLM provider or tool executor is configured yet, so the honest answer is an empty list.
+// Providers come from the process's provider registry; no tool executor exists yet, so the
+// honest answer for tools is an empty list.
 
 import { Type } from '@sinclair/typebox';
+import type { ProviderRegistry } from '../../providers/registry.js';
 import type { GatewayApp } from '../types.js';
 
-export async function discoveryRoutes(app: GatewayApp): Promise<void> {
+export async function discoveryRoutes(app: GatewayApp, opts: { providers: ProviderRegistry }): Promise<void> {
   app.get('/discovery/tools', { schema: { tags: ['discovery'], summary: 'Tools available to agents' } }, async () => ({ items: [] }));
   app.get(
     '/discovery/providers',
     { schema: { tags: ['discovery'], summary: 'Configured LLM providers', querystring: Type.Object({ include_models: Type.Optional(Type.Boolean()) }) } },
-    async () => ({ items: [] }),
+    async () => ({ items: opts.providers.list().map((p) => ({ name: p.name })) }),
   );
   app.get(
     '/discovery/providers/:provider/models',

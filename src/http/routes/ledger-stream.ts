@@ -6,16 +6,14 @@
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
-import { notFound } from '../../errors.js';
-import { isTerminal } from '../../model/run.js';
+import { followLedger, nothingToFollow } from '../../gateway/ledger.js';
+import { loadRun } from '../../gateway/runs.js';
 
 const Params = Type.Object({ run_id: Type.String() });
 const Query = Type.Object({
   after: Type.Integer({ minimum: 0, default: 0 }),
   heartbeat_s: Type.Number({ exclusiveMinimum: 0.1, maximum: 60, default: 5 }),
 });
-
-const TERMINAL_KEY_PREFIX = 'system:terminal_status:';
 
 /** One write per batch; `json` is each record's JSON, serialized once for all subscribers. */
 function stepFrames(json: string[], firstCursor: number): string {
@@ -53,10 +51,8 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
       },
     },
     async (req, reply) => {
-      const runtime = req.plane.runtime;
       const runId = req.params.run_id;
-      const initial = await runtime.getRun(runId);
-      if (!initial) throw notFound(`Run '${runId}' not found`);
+      const { run: initial } = await loadRun(req.plane, runId); // 404 before any header goes out
       let cursor = startCursor(req.query.after, req.headers['last-event-id']);
 
       const res = reply.raw;
@@ -96,14 +92,14 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
         if (Date.now() - lastWrite >= heartbeatMs) void write(': keep-alive\n\n');
       }, Math.min(heartbeatMs, 1000));
 
-      const sub = runtime.watchLedger(
+      const sub = followLedger(
+        req.plane,
         runId,
         cursor,
-        async (records, next, json) => {
+        async (_records, next, json) => {
           if (closed) return;
           await write(stepFrames(json, cursor + 1));
           cursor = next;
-          if (records.some((r) => r.idempotency_key?.startsWith(TERMINAL_KEY_PREFIX))) finish();
         },
         () => finish(),
       );
@@ -120,11 +116,7 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
       open.add(end);
       res.on('close', release);
 
-      // A run that was already terminal when we connected, and whose records were all sent.
-      if (isTerminal(initial.status)) {
-        const { items } = await runtime.readLedger(runId, cursor, 1);
-        if (items.length === 0) finish();
-      }
+      if (await nothingToFollow(req.plane, initial, cursor)) finish();
     },
   );
 }

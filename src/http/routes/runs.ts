@@ -3,17 +3,9 @@
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { GatewayError, internal, invalid } from '../../errors.js';
-import type { Host } from '../../gateway/host.js';
 import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
-import { workspacePolicyFromEnv } from '../../gateway/run-input.js';
-import { startOnce } from '../../gateway/start-idempotency.js';
 import { AnyObject, Nullable, OptionalString } from '../schema.js';
-
-export interface RunRoutesOptions {
-  /** Environment the workspace policy is read from (ABSTRACTGATEWAY_WORKSPACE_DIR, trust flags). */
-  env?: Record<string, string | undefined>;
-}
 
 const RunParams = Type.Object({ run_id: Type.String() });
 
@@ -54,18 +46,12 @@ const HistoryQuery = Type.Object({
   ledger_max_items: Type.Integer({ minimum: 0, maximum: 20000, default: 2000, description: 'Records kept per run in tail mode (0 = full).' }),
 });
 
-export async function runRoutes(app: GatewayApp, opts: RunRoutesOptions): Promise<void> {
-  const env = opts.env ?? process.env;
-  const policyOf = (host: Host) => workspacePolicyFromEnv(host.config.dataDir, env);
-
+export async function runRoutes(app: GatewayApp): Promise<void> {
   app.post(
     '/runs/start',
     { schema: { tags: ['runs'], summary: 'Start a run of a bundle entrypoint (or flow); returns {run_id}', body: StartBody, headers: StartHeaders } },
     async (req) => {
-      const host = req.plane;
-      const start = (runId?: string) => startRun(host, req.body, policyOf(host), runId);
-      const key = req.headers['idempotency-key']?.trim();
-      return { run_id: key ? await startOnce(host, key, start) : await start() };
+      return { run_id: await startRun(req.plane, req.body, req.headers['idempotency-key']?.trim() || undefined) };
     },
   );
 
@@ -78,7 +64,7 @@ export async function runRoutes(app: GatewayApp, opts: RunRoutesOptions): Promis
   app.get(
     '/runs/:run_id/input_data',
     { schema: { tags: ['runs'], summary: 'The inputs a run was started with (for re-run / follow-up)', params: RunParams } },
-    (req) => runInputData(req.plane, req.params.run_id, policyOf(req.plane)),
+    (req) => runInputData(req.plane, req.params.run_id),
   );
 
   app.get(

@@ -1,0 +1,75 @@
+// One runtime scope's bundle catalog: the `.flow` files of its flows dir loaded into a registry
+// of compiled workflows, plus its workflow deprecations. Reloads build a fresh registry and swap
+// it in whole, so a run never sees a half-loaded catalog.
+
+import { mkdirSync } from 'node:fs';
+import type { Clock } from '../model/time.js';
+import { compileFlow } from '../flow/compiler.js';
+import type { CompiledWorkflow, WorkflowSource } from '../flow/types.js';
+import { Deprecations } from './deprecations.js';
+import { BundleRegistry, type DirectoryLoadResult } from './registry.js';
+
+/** Don't rescan the bundle dir more often than this when runs name unknown workflows. */
+const LAZY_RELOAD_INTERVAL_MS = 1000;
+
+export interface CatalogLocation {
+  /** Where this scope's `.flow` files live. */
+  flowsDir: string;
+  /** This scope's data dir (deprecations file, dynamic flows). */
+  dataDir: string;
+}
+
+export class BundleCatalog implements WorkflowSource {
+  readonly flowsDir: string;
+  readonly dataDir: string;
+  readonly deprecations: Deprecations;
+  private current = new BundleRegistry({ compile: compileFlow });
+  private lastLoad: DirectoryLoadResult = { loaded: [], errors: [] };
+  private lastLoadAt = -Infinity;
+
+  private constructor(
+    at: CatalogLocation,
+    private readonly clock: Clock,
+  ) {
+    this.flowsDir = at.flowsDir;
+    this.dataDir = at.dataDir;
+    mkdirSync(at.dataDir, { recursive: true });
+    mkdirSync(at.flowsDir, { recursive: true });
+    this.deprecations = new Deprecations(at.dataDir);
+  }
+
+  static async open(at: CatalogLocation, clock: Clock): Promise<BundleCatalog> {
+    const catalog = new BundleCatalog(at, clock);
+    await catalog.reloadBundles();
+    return catalog;
+  }
+
+  /** The registry in use; replaced as a whole by reloadBundles(). */
+  get registry(): BundleRegistry {
+    return this.current;
+  }
+
+  /** Result of the last directory load (skipped bundles and why). */
+  get bundles(): DirectoryLoadResult {
+    return this.lastLoad;
+  }
+
+  /** Rebuild the registry from the bundle directory, then swap it in atomically. */
+  async reloadBundles(): Promise<DirectoryLoadResult> {
+    const fresh = new BundleRegistry({ compile: compileFlow });
+    const result = await fresh.loadDirectory(this.flowsDir);
+    this.current = fresh;
+    this.lastLoad = result;
+    this.lastLoadAt = this.clock.nowMs();
+    return result;
+  }
+
+  getWorkflow(workflowId: string): CompiledWorkflow | undefined {
+    return this.current.getWorkflow(workflowId);
+  }
+
+  /** A run names a workflow we don't know: another process may have installed it. */
+  async reload(): Promise<void> {
+    if (this.clock.nowMs() - this.lastLoadAt >= LAZY_RELOAD_INTERVAL_MS) await this.reloadBundles();
+  }
+}

@@ -1,0 +1,27 @@
+// One runtime scope's data plane: its runtime (runs, ledgers, commands, artifacts; the store
+// stays inside), its bundle catalog and its workspace policy. The gateway's service functions
+// (runs, commands, ledger, artifacts, bundles) all take the plane of the request's scope, so a
+// caller can only ever reach the data of that scope. The composition root builds one per scope.
+
+import type { BundleCatalog } from '../bundles/catalog.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { WorkspacePolicy } from './run-input.js';
+
+export interface DataPlane {
+  readonly runtimeId: string;
+  readonly runtime: Runtime;
+  readonly catalog: BundleCatalog;
+  readonly workspace: WorkspacePolicy;
+}
+
+/** What the HTTP layer needs from the composition root: the planes and process-wide registries. */
+export interface Planes {
+  /** The root data dir (auth token file, audit log). */
+  readonly dataDir: string;
+  /** The root data plane: local mode serves every request from it. */
+  readonly root: DataPlane;
+  /** The data plane of a runtime scope, opened on first use. */
+  plane(runtimeId: string): Promise<DataPlane>;
+  readonly providers: ProviderRegistry;
+}
