@@ -7,6 +7,7 @@ import { invalid, notFound } from '../errors.js';
 import type { StepContext, WorkflowSource } from '../flow/types.js';
 import type { ArtifactMetadata, LedgerJsonPage, LedgerPage, RunListQuery, RuntimeStore, Store, StoredRun, SubmitResult } from '../store/types.js';
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
+import type { EffectHandlers } from './effects/types.js';
 import { newRunState } from './new-run.js';
 import { createListeners } from './listeners.js';
 import { LedgerWatcher, type LedgerConsumer, type LedgerSubscription } from './ledger-watch.js';
@@ -58,11 +59,13 @@ export class Runtime {
   private readonly clock: Clock;
   private readonly watcher: LedgerWatcher;
   private readonly stepContext: StepContext;
+  private readonly effects: EffectHandlers;
 
   constructor(private readonly o: RuntimeOptions) {
     this.store = o.store.scope(o.runtimeId ?? ROOT_RUNTIME_ID);
     this.clock = o.clock ?? systemClock;
     this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
+    this.effects = defaultEffectHandlers(o.effects);
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false
@@ -72,7 +75,7 @@ export class Runtime {
             this.store,
             {
               workflows: o.workflows,
-              effects: defaultEffectHandlers(o.effects),
+              effects: this.effects,
               offloader: new Offloader(this.store.artifacts, o.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT),
               stepContext: this.stepContext,
               maxSteps: o.maxStepsPerTick ?? 100,
@@ -97,7 +100,7 @@ export class Runtime {
     if (!workflow) throw notFound(`Workflow '${input.workflow_id}' not found`);
     if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw invalid('input_data must be an object');
     const run = newRunState({ workflow, run_id: input.run_id, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
-    const listeners = createListeners(run, this.o.workflows, this.stepContext);
+    const listeners = await createListeners(run, this.o.workflows, this.effects, this.stepContext);
     await this.store.tx(async (tx) => {
       await tx.insertRun(run);
       for (const l of listeners) {

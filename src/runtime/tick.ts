@@ -70,6 +70,29 @@ export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: Effec
   }
 }
 
+/** The call a handler receives for a planned effect. */
+function effectCall(run: RunState, plan: StepPlan, nowMs: number): EffectCall {
+  const effect = plan.effect!;
+  return { run, node_id: plan.node_id, effect, default_next: plan.next_node ?? null, idempotency_key: idempotencyKey(run.run_id, plan.node_id, effect), now_ms: nowMs };
+}
+
+/**
+ * A new run's entry step, taken in memory when it parks the run on an inline `wait_event` (an
+ * event listener, spec §3.4.4): its records, with the outcome applied to `run`. Any other entry
+ * step is left to the runner. Lets a listener be created already waiting, in its root's start
+ * transaction, so an event the root emits on its first steps cannot slip past it.
+ */
+export async function parkOnEntryWait(run: RunState, wf: CompiledWorkflow, effects: EffectHandlers, ctx: StepContext): Promise<StepRecord[]> {
+  const plan = wf.step(run, ctx);
+  const handler = plan.effect?.type === 'wait_event' ? effects.get('wait_event') : undefined;
+  if (handler?.mode !== 'inline') return [];
+  const call = effectCall(run, plan, ctx.nowMs());
+  const started = startedRecord(run, plan.node_id, call.effect, call.idempotency_key);
+  const outcome = await handler.run(call);
+  applyEffectOutcome(run, plan, outcome, call.idempotency_key, false, 0);
+  return [started, finishedRecord(started, run, outcome)];
+}
+
 /** Ticks one run while holding its lease. Create one per claim. */
 export class RunTicker {
   private sr!: StoredRun;
@@ -170,16 +193,9 @@ export class RunTicker {
 
   private async effectStep(plan: StepPlan): Promise<StepResult> {
     const effect = plan.effect!;
-    const key = idempotencyKey(this.run.run_id, plan.node_id, effect);
+    const call = effectCall(this.run, plan, this.deps.stepContext.nowMs());
+    const key = call.idempotency_key;
     const handler = this.deps.effects.get(effect.type) ?? noHandler(effect.type);
-    const call: EffectCall = {
-      run: this.run,
-      node_id: plan.node_id,
-      effect,
-      default_next: plan.next_node ?? null,
-      idempotency_key: key,
-      now_ms: this.deps.stepContext.nowMs(),
-    };
     const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key));
     if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
 
