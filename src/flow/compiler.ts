@@ -1,11 +1,11 @@
 // VisualFlow JSON → CompiledWorkflow (spec §4.3). Compilation validates the graph and builds
 // an immutable FlowGraph; all execution state lives in run.vars (see engine/).
 
-import { isPureNodeType } from './nodes/index.js';
+import type { NodeDefinition } from './nodes/definition.js';
+import { isPureNodeType, nodeDefinition } from './nodes/index.js';
 import type { CompiledWorkflow, NodeData, Pin, VisualEdge, VisualFlow, VisualNode } from './types.js';
-import type { Control, ExecNode, FlowGraph, GraphNode, NodeKind, PinSource, ToolSpecTable } from './engine/graph.js';
+import type { Control, ExecNode, FlowGraph, GraphNode, NodeRole, PinSource, ToolSpecTable } from './engine/graph.js';
 import { pinRef } from './engine/graph.js';
-import { EXEC_HANDLERS } from './engine/handlers.js';
 import { LoweringError, lowerMultiEntry } from './engine/lowering.js';
 import { stepFlow } from './engine/step.js';
 
@@ -23,10 +23,6 @@ export interface CompileOptions {
 }
 
 const EXEC_IN = 'exec-in';
-const LITERAL_TYPES = new Set(['literal_string', 'literal_number', 'literal_boolean', 'literal_json', 'json_schema', 'literal_array']);
-const CODE_TYPES = new Set(['code', 'function']);
-const SEQUENCE_TYPES = new Set(['sequence', 'parallel']);
-const LOOP_TYPES = new Set(['loop', 'while', 'for']);
 const isBranchHandle = (h: string) => h === 'true' || h === 'false' || h === 'default' || h.startsWith('case:');
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -54,9 +50,10 @@ function parse(flow: VisualFlow): { nodes: VisualNode[]; edges: VisualEdge[] } {
 
 const pinsOf = (v: unknown): Pin[] => (Array.isArray(v) ? v.filter((p) => p && nonEmpty(p.id)) : []);
 
-function classify(type: string, pins: Pin[]): NodeKind {
+/** Spec §4.3 step 5: exec pins make a step; a node without pins is pure only if its type is. */
+function roleOf(type: string, pins: Pin[]): NodeRole {
   if (pins.some((p) => p.type === 'execution')) return 'exec';
-  if (LITERAL_TYPES.has(type)) return 'literal';
+  if (nodeDefinition(type)?.kind === 'literal') return 'literal';
   if (pins.length) return 'pure';
   return isPureNodeType(type) ? 'pure' : 'exec';
 }
@@ -69,7 +66,8 @@ function graphNode(node: VisualNode, dataIn: Record<string, PinSource>): GraphNo
   return {
     id: node.id,
     type: node.type,
-    kind: classify(node.type, [...inputs, ...outputs]),
+    role: roleOf(node.type, [...inputs, ...outputs]),
+    def: nodeDefinition(node.type),
     data: node.data,
     inputPins: dataInputs.map((p) => p.id),
     inputPinTypes: Object.fromEntries(dataInputs.map((p) => [p.id, p.type])),
@@ -118,18 +116,18 @@ function reachable(entry: string, execEdges: Map<string, VisualEdge[]>): Set<str
 const thenIndex = (h: string) => Number(h.slice('then:'.length));
 
 /** Outgoing exec edges → control structure (spec §4.3 step 8). */
-function controlOf(n: GraphNode, outs: VisualEdge[], incoming: VisualEdge[]): Control {
+function controlOf(n: GraphNode, def: NodeDefinition, outs: VisualEdge[], incoming: VisualEdge[]): Control {
   const control: Control = { next: null, branches: null, targets: {}, thenHandles: [], routes: [] };
   const fail = (why: string): never => {
     throw new CompileError(`Node '${n.id}' (${n.type}): ${why}`);
   };
-  if (n.type === 'join_exec') control.routes = incoming.map((e) => ({ source: e.source, handle: e.sourceHandle || 'exec-out' }));
+  const sched = def.kind === 'sched' ? def : null;
+  if (sched?.routes) control.routes = incoming.map((e) => ({ source: e.source, handle: e.sourceHandle || 'exec-out' }));
   if (!outs.length) return control;
   const handles = outs.map((e) => e.sourceHandle);
-  if (SEQUENCE_TYPES.has(n.type) || LOOP_TYPES.has(n.type)) {
-    const allowed = (h: string) =>
-      LOOP_TYPES.has(n.type) ? h === 'loop' || h === 'done' : /^then:\d+$/.test(h) || (n.type === 'parallel' && h === 'completed');
-    const bad = handles.filter((h) => !allowed(h));
+  if (sched?.exits) {
+    const exits = sched.exits;
+    const bad = handles.filter((h) => !exits.test(h));
     if (bad.length) fail(`unsupported execution outputs ${JSON.stringify(bad)}`);
     for (const e of outs) control.targets[e.sourceHandle] = e.target;
     control.thenHandles = handles.filter((h) => h.startsWith('then:')).sort((a, b) => thenIndex(a) - thenIndex(b));
@@ -150,9 +148,11 @@ function controlOf(n: GraphNode, outs: VisualEdge[], incoming: VisualEdge[]): Co
   return control;
 }
 
-function checkExecType(n: GraphNode): void {
-  if (CODE_TYPES.has(n.type)) throw new CompileError(`Node '${n.id}': '${n.type}' nodes are not supported in the TypeScript runtime`);
-  if (!(n.type in EXEC_HANDLERS) && !isPureNodeType(n.type)) throw new CompileError(`Node '${n.id}' has unknown exec node type '${n.type || '(none)'}'`);
+/** A reachable exec node needs a known type this runtime can run. */
+function execDefinition(n: GraphNode): NodeDefinition {
+  if (n.def?.kind === 'unsupported') throw new CompileError(`Node '${n.id}': '${n.type}' nodes are not supported in the TypeScript runtime`);
+  if (!n.def) throw new CompileError(`Node '${n.id}' has unknown exec node type '${n.type || '(none)'}'`);
+  return n.def;
 }
 
 /** Pure nodes feeding reachable nodes must be known and acyclic (spec §4.3, §4.5.2). */
@@ -160,7 +160,7 @@ function checkPureDependencies(exec: Map<string, ExecNode>, all: Map<string, Gra
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (id: string, from: string): void => {
     const n = all.get(id);
-    if (!n || n.kind !== 'pure') return;
+    if (!n || n.role !== 'pure') return;
     if (state.get(id) === 'done') return;
     if (state.get(id) === 'visiting') throw new CompileError(`Data edge cycle among pure nodes at '${id}'`);
     if (!isPureNodeType(n.type)) throw new CompileError(`Node '${id}' has unknown pure node type '${n.type || '(none)'}' (feeds '${from}')`);
@@ -189,18 +189,18 @@ function buildGraph(flow: VisualFlow, opts: CompileOptions): FlowGraph {
     execEdges.set(e.source, [...(execEdges.get(e.source) ?? []), e]);
     incoming.set(e.target, [...(incoming.get(e.target) ?? []), e]);
   }
-  const execIds = [...all.values()].filter((n) => n.kind === 'exec').map((n) => n.id);
+  const execIds = [...all.values()].filter((n) => n.role === 'exec').map((n) => n.id);
   const entry = selectEntry(execIds, edges, [opts.entryNode, flow.entryNode]);
   const exec = new Map<string, ExecNode>();
   for (const id of reachable(entry, execEdges)) {
     const n = all.get(id)!;
-    if (n.kind !== 'exec') throw new CompileError(`Exec edge leads to non-exec node '${id}'`);
-    checkExecType(n);
-    exec.set(id, { ...n, kind: 'exec', control: controlOf(n, execEdges.get(id) ?? [], incoming.get(id) ?? []) });
+    if (n.role !== 'exec') throw new CompileError(`Exec edge leads to non-exec node '${id}'`);
+    const def = execDefinition(n);
+    exec.set(id, { ...n, role: 'exec', def, control: controlOf(n, def, execEdges.get(id) ?? [], incoming.get(id) ?? []) });
   }
   checkPureDependencies(exec, all);
   // Unreachable exec nodes are discarded; literals and pure nodes always stay.
-  const valueNodes = new Map<string, GraphNode>([...all].filter(([id, n]) => n.kind !== 'exec' || exec.has(id)));
+  const valueNodes = new Map<string, GraphNode>([...all].filter(([id, n]) => n.role !== 'exec' || exec.has(id)));
   for (const [id, n] of exec) valueNodes.set(id, n);
   const referencedPins = new Set(edges.filter((e) => e.targetHandle !== EXEC_IN).map((e) => pinRef(e.source, e.sourceHandle)));
   return { workflowId, entry, flow, exec, nodes: valueNodes, referencedPins, toolSpecs: opts.toolSpecs ?? null };

@@ -1,4 +1,4 @@
-// Shared shape of an effect node's plan (spec §4.6.3).
+// Building blocks of effect nodes: the plan shape (spec §4.6.3) and input helpers.
 
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import type { ExecNode } from './graph.js';
@@ -26,4 +26,16 @@ export function coerceBool(value: any): boolean {
   return false;
 }
 
+/** The trimmed string; '' for blank strings and non-strings. */
 export const nonBlank = (v: any): string => (typeof v === 'string' ? v.trim() : '');
+
+/** First non-empty value among input pins, then effectConfig (spec §5.13 resolution order). */
+export function inputOrConfig(inputs: JsonObject, config: JsonObject, keys: string[]): any {
+  for (const source of [inputs, config]) {
+    for (const key of keys) {
+      const v = source[key];
+      if (v !== undefined && v !== null && v !== '') return v;
+    }
+  }
+  return undefined;
+}

@@ -1,9 +1,11 @@
 // The compiled, immutable shape of a VisualFlow (spec §4.3). Built once by the compiler and
 // shared by every run of the workflow: nothing here may be mutated while stepping.
 
+import type { NodeDefinition } from '../nodes/definition.js';
 import type { NodeData, VisualFlow } from '../types.js';
 
-export type NodeKind = 'literal' | 'pure' | 'exec';
+/** How a node takes part in the graph: a constant, a lazily evaluated data node, or a step. */
+export type NodeRole = 'literal' | 'pure' | 'exec';
 
 /** Where a data input pin reads from. */
 export interface PinSource {
@@ -15,7 +17,9 @@ export interface GraphNode {
   id: string;
   /** Normalized node type ("NodeType.X" → "x"). */
   type: string;
-  kind: NodeKind;
+  role: NodeRole;
+  /** Absent for unknown types, which are only allowed where nothing runs them. */
+  def: NodeDefinition | undefined;
   data: NodeData;
   /** Declared non-exec input pin ids, in declaration order. */
   inputPins: string[];
@@ -43,7 +47,8 @@ export interface Control {
 }
 
 export interface ExecNode extends GraphNode {
-  kind: 'exec';
+  role: 'exec';
+  def: NodeDefinition;
   control: Control;
 }
 

@@ -4,10 +4,9 @@
 
 import type { JsonObject, RunState } from '../../model/run.js';
 import { cloneJson, isPlainObject } from '../../model/json.js';
-import { PURE_NODES } from '../nodes/index.js';
+import { isEffectNode } from '../nodes/definition.js';
 import type { StepContext } from '../types.js';
 import type { FlowGraph, GraphNode } from './graph.js';
-import { OUTPUT_MAPPERS } from './outputs.js';
 
 /** Reads pin `pin` of a node output: the key itself, or the whole output for `result`/`output`. */
 export function readPin(out: any, pin: string): any {
@@ -57,14 +56,13 @@ export class StepScope {
   outputOf(nodeId: string): any {
     const n = this.g.nodes.get(nodeId);
     if (!n) return undefined;
-    if (n.kind === 'literal') return { value: n.data.literalValue ?? null };
-    if (n.kind === 'pure') return this.evalPure(n);
-    const mapper = OUTPUT_MAPPERS[n.type];
+    if (n.role === 'literal') return this.runLogic(n, {});
+    if (n.role === 'pure') return this.evalPure(n);
     const temp = this.vars._temp;
-    if (mapper) {
+    if (n.def && isEffectNode(n.def)) {
       const effects = isPlainObject(temp) ? temp.effects : undefined;
       if (!isPlainObject(effects) || !(nodeId in effects)) return undefined;
-      return mapper(effects[nodeId], n, this.g);
+      return n.def.outputs(effects[nodeId], n, this.g);
     }
     const outputs = isPlainObject(temp) ? temp.node_outputs : undefined;
     return isPlainObject(outputs) && nodeId in outputs ? outputs[nodeId] : undefined;
@@ -95,9 +93,8 @@ export class StepScope {
 
   /** Run a node-library logic on resolved inputs (pure nodes, and library nodes drawn with exec pins). */
   runLogic(n: GraphNode, inputs: JsonObject): any {
-    const logic = PURE_NODES[n.type];
-    if (!logic) throw new Error(`Unknown node type '${n.type}' (node '${n.id}')`);
+    if (!n.def || !('logic' in n.def)) throw new Error(`Unknown node type '${n.type}' (node '${n.id}')`);
     const node = { id: n.id, type: n.type, data: n.data };
-    return logic(inputs, { node, inputPins: n.inputPins, vars: this.vars, run: this.run, ctx: this.ctx });
+    return n.def.logic(inputs, { node, inputPins: n.inputPins, vars: this.vars, run: this.run, ctx: this.ctx });
   }
 }

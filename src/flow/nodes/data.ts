@@ -4,6 +4,7 @@ import { cloneJson, isPlainObject } from '../../model/json.js';
 import { pyDict, pyEq, pyGet, pyIntOr, pyJsonDumps, pyList, pyStr, pyStrip, pyTruthy, pyTypeName, toList } from '../py.js';
 import { getByIndexedPath, setByPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 import { declaredPins } from './pins.js';
 
 /** Values of the present, non-null pins in declared order; `flatten` spreads list values one level. */
@@ -114,7 +115,7 @@ const toolParameters: PureLogic = (inputs, nc) => {
   return out;
 };
 
-export const DATA_NODES: Record<string, PureLogic> = {
+export const DATA_NODES: NodeDefinition[] = pureNodes({
   make_array: collect(false),
   array_concat: collect(true),
   get_element: getElement,
@@ -131,4 +132,4 @@ export const DATA_NODES: Record<string, PureLogic> = {
   array_dedup: arrayDedup,
   make_context: makeContext,
   tool_parameters: toolParameters,
-};
+});

@@ -5,6 +5,7 @@ import { isPlainObject } from '../../model/json.js';
 import { pyError, pyGet, pyInt, pyJsonDumps, pyStr, pyStrip, pyTruthy } from '../py.js';
 import { getByPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 import { literalEval } from './pyliteral.js';
 
 const isContainer = (v: unknown): boolean => Array.isArray(v) || isPlainObject(v);
@@ -131,8 +132,8 @@ const breakObject: PureLogic = (inputs, nc) => {
   return Object.fromEntries(paths.map((p) => [p, getByPath(source, p)]));
 };
 
-export const JSON_NODES: Record<string, PureLogic> = {
+export const JSON_NODES: NodeDefinition[] = pureNodes({
   parse_json: parseJson,
   stringify_json: stringifyJson,
   break_object: breakObject,
-};
+});

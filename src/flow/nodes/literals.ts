@@ -2,6 +2,7 @@
 
 import { pyStrip } from '../py.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 
 const literal: PureLogic = (_inputs, nc) => ({ value: nc.node.data.literalValue ?? null });
 
@@ -12,12 +13,10 @@ const toolsAllowlist: PureLogic = (_inputs, nc) => {
   return { tools: [...new Set(names.filter(Boolean))] };
 };
 
-export const LITERAL_NODES: Record<string, PureLogic> = {
-  literal_string: literal,
-  literal_number: literal,
-  literal_boolean: literal,
-  literal_json: literal,
-  literal_array: literal,
-  json_schema: literal,
-  tools_allowlist: toolsAllowlist,
-};
+export const LITERAL_NODES: NodeDefinition[] = [
+  ...pureNodes(
+    { literal_string: literal, literal_number: literal, literal_boolean: literal, literal_json: literal, literal_array: literal, json_schema: literal },
+    'literal',
+  ),
+  ...pureNodes({ tools_allowlist: toolsAllowlist }),
+];

@@ -2,6 +2,7 @@
 
 import { pyCmp, pyEq, pyError, pyGet, pyIntOr, pyStr, pyTruthy, type CmpOp } from '../py.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 import { declaredPins } from './pins.js';
 
 const compare: PureLogic = (inputs) => {
@@ -29,11 +30,11 @@ const pathMux: PureLogic = (inputs) => {
   return { out: Object.hasOwn(inputs, 'fallback') ? inputs.fallback : null };
 };
 
-export const LOGIC_NODES: Record<string, PureLogic> = {
+export const LOGIC_NODES: NodeDefinition[] = pureNodes({
   compare,
   and: (inputs) => pyTruthy(pyGet(inputs, 'a', false)) && pyTruthy(pyGet(inputs, 'b', false)),
   or: (inputs) => pyTruthy(pyGet(inputs, 'a', false)) || pyTruthy(pyGet(inputs, 'b', false)),
   not: (inputs) => !pyTruthy(pyGet(inputs, 'value', false)),
   coalesce,
   path_mux: pathMux,
-};
+});

@@ -3,6 +3,7 @@
 
 import { pyError, pyFloat, pyGet, pyInt, pyIntOr } from '../py.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 
 const num = (inputs: Record<string, any>, pin: string, dflt: number): number => pyFloat(pyGet(inputs, pin, dflt));
 
@@ -88,7 +89,7 @@ const randomFloat: PureLogic = (inputs, nc) => {
   return lo === hi ? lo : lo + (hi - lo) * nc.ctx.random();
 };
 
-export const MATH_NODES: Record<string, PureLogic> = {
+export const MATH_NODES: NodeDefinition[] = pureNodes({
   add: (inputs) => num(inputs, 'a', 0) + num(inputs, 'b', 0),
   subtract: (inputs) => num(inputs, 'a', 0) - num(inputs, 'b', 0),
   multiply: (inputs) => num(inputs, 'a', 0) * num(inputs, 'b', 0),
@@ -99,4 +100,4 @@ export const MATH_NODES: Record<string, PureLogic> = {
   round: (inputs) => pyRound(num(inputs, 'value', 0), pyInt(pyGet(inputs, 'decimals', 0))),
   random_int: randomInt,
   random_float: randomFloat,
-};
+});

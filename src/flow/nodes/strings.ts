@@ -4,6 +4,7 @@ import { isPlainObject } from '../../model/json.js';
 import { pyError, pyGet, pyInt, pyJsonDumps, pyRepr, pyStr, pyStrip, pyTruthy, pyTypeName, toList } from '../py.js';
 import { getByIndexedPath } from '../../model/paths.js';
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 
 /** The UI stores `\n`, `\t`, `\r` as two-character escapes in separators/delimiters. */
 const decodeEscapes = (s: string): string => s.replaceAll('\\n', '\n').replaceAll('\\t', '\t').replaceAll('\\r', '\r');
@@ -199,7 +200,7 @@ const replace: PureLogic = (inputs) => {
   return replaceCount(s, pattern, replacement, count);
 };
 
-export const STRING_NODES: Record<string, PureLogic> = {
+export const STRING_NODES: NodeDefinition[] = pureNodes({
   concat,
   split,
   join,
@@ -213,4 +214,4 @@ export const STRING_NODES: Record<string, PureLogic> = {
   is_empty_string: (inputs) => strOrEmpty(pyGet(inputs, 'text')) === '',
   contains,
   replace,
-};
+});

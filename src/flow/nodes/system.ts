@@ -1,6 +1,7 @@
 // system_datetime (spec §5.1): the local wall clock, from the injected clock for determinism.
 
 import type { PureLogic } from '../types.js';
+import { type NodeDefinition, pureNodes } from './definition.js';
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -29,4 +30,4 @@ const systemDatetime: PureLogic = (_inputs, nc) => {
   return { iso: localIso(now, offset), timezone, utc_offset_minutes: offset, locale: processLocale() };
 };
 
-export const SYSTEM_NODES: Record<string, PureLogic> = { system_datetime: systemDatetime };
+export const SYSTEM_NODES: NodeDefinition[] = pureNodes({ system_datetime: systemDatetime });

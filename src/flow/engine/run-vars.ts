@@ -35,9 +35,3 @@ export function addFlowWarning(vars: JsonObject, message: string): void {
   const list = Array.isArray(vars._flow_warnings) ? vars._flow_warnings : (vars._flow_warnings = []);
   if (!list.includes(message)) list.push(message);
 }
-
-/** `{...result, success: true}` unless `success` is already a key (a present null is kept). */
-export function withDefaultSuccess(result: any): JsonObject {
-  if (isPlainObject(result)) return 'success' in result ? { ...result } : { ...result, success: true };
-  return { response: result ?? null, success: true };
-}

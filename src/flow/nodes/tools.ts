@@ -2,11 +2,11 @@
 
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import { isPlainObject } from '../../model/json.js';
-import { pyFloat } from '../py.js';
-import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
-import { inputOrConfig } from './events.js';
-import type { ExecNode } from './graph.js';
-import type { StepScope } from './scope.js';
+import { pyFloat, pyStr } from '../py.js';
+import { coerceBool, inputOrConfig, nonBlank, type Pending, pendingPlan } from '../engine/effect.js';
+import { type ExecNode, type FlowGraph, type GraphNode, pinRef } from '../engine/graph.js';
+import type { StepScope } from '../engine/scope.js';
+import type { NodeDefinition } from './definition.js';
 
 function parseJsonString(raw: string): any {
   try {
@@ -37,12 +37,12 @@ function toolCallsPending(calls: JsonObject[], inputs: JsonObject, n: ExecNode):
   return pending;
 }
 
-export function toolCallsStep(n: ExecNode, s: StepScope): StepPlan {
+function toolCallsStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   return pendingPlan(n, toolCallsPending(toolCallList(inputs.tool_calls), inputs, n));
 }
 
-export function callToolStep(n: ExecNode, s: StepScope): StepPlan {
+function callToolStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   let call = inputs.tool_call ?? inputs.toolCall;
   if (typeof call === 'string') call = parseJsonString(call);
@@ -59,7 +59,7 @@ const RESIDENCY_STRINGS: [string, string[]][] = [
   ['cache_policy', ['cache_policy', 'cachePolicy']],
 ];
 
-export function modelResidencyStep(n: ExecNode, s: StepScope): StepPlan {
+function modelResidencyStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const cfg = n.data.effectConfig ?? {};
   const pick = (...keys: string[]) => inputOrConfig(inputs, cfg, keys);
@@ -79,3 +79,43 @@ export function modelResidencyStep(n: ExecNode, s: StepScope): StepPlan {
   }
   return pendingPlan(n, pending);
 }
+
+/** A result `mode` other than `executed`: the host did not run the calls. */
+const notExecuted = (raw: JsonObject): boolean => nonBlank(raw.mode) !== '' && raw.mode !== 'executed';
+
+function toolCallsOutputs(raw: any): JsonObject {
+  if (!isPlainObject(raw)) return {};
+  const results = Array.isArray(raw.results) ? raw.results : [];
+  return { results, success: notExecuted(raw) ? false : results.every((r: any) => isPlainObject(r) && r.success === true), raw };
+}
+
+function callToolOutputs(raw: any): JsonObject {
+  if (!isPlainObject(raw)) return {};
+  const first = Array.isArray(raw.results) ? raw.results[0] : undefined;
+  if (notExecuted(raw)) return { success: false, result: `Tool execution not completed (mode=${raw.mode})`, raw };
+  if (!isPlainObject(first)) return { success: false, result: 'Missing tool result', raw };
+  const ok = first.success === true;
+  return { success: ok, result: ok ? first.output ?? null : first.error || 'Tool execution failed', raw };
+}
+
+function modelResidencyOutputs(raw: any, n: GraphNode, g: FlowGraph): JsonObject {
+  if (!isPlainObject(raw)) return { success: false, affected_models: [], models: [], error: pyStr(raw), warnings: raw == null ? [] : [pyStr(raw)], result: raw };
+  const success = typeof raw.success === 'boolean' ? raw.success : typeof raw.ok === 'boolean' ? raw.ok : !raw.error;
+  const affected = Array.isArray(raw.affected_models) ? raw.affected_models : isPlainObject(raw.runtime) ? [raw.runtime] : Array.isArray(raw.models) ? raw.models : [];
+  const out: JsonObject = {
+    success,
+    affected_models: affected,
+    models: Array.isArray(raw.models) ? raw.models : affected,
+    error: raw.error ? pyStr(raw.error) : '',
+    warnings: Array.isArray(raw.warnings) ? raw.warnings : [],
+    result: raw,
+  };
+  for (const pin of ['runtime', 'loaded_new', 'unloaded']) if (g.referencedPins.has(pinRef(n.id, pin))) out[pin] = raw[pin] ?? null;
+  return out;
+}
+
+export const TOOL_NODES: NodeDefinition[] = [
+  { type: 'tool_calls', kind: 'effect', effect: 'tool_calls', step: toolCallsStep, outputs: toolCallsOutputs },
+  { type: 'call_tool', kind: 'effect', effect: 'tool_calls', step: callToolStep, outputs: callToolOutputs },
+  { type: 'model_residency', kind: 'effect', effect: 'model_residency', step: modelResidencyStep, outputs: modelResidencyOutputs },
+];

@@ -1,110 +1,29 @@
-// Scheduler nodes and the control stack (spec §4.7). All loop state lives in
-// `vars._temp._control = {stack, frames, return_to?}` so runs survive restarts.
+// Control-flow nodes (spec §5.2): if/switch branch; the schedulers keep their frames on the
+// control stack (§4.7).
 
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import { isPlainObject } from '../../model/json.js';
-import { pyFloat, pyTruthy } from '../py.js';
-import type { ExecNode } from './graph.js';
-import type { StepScope } from './scope.js';
-import { addFlowWarning, ensureObject, flowError, persistOutput, setPrevExecHandle, tempOf } from './vars.js';
+import { pyFloat, pyStr, pyTruthy } from '../py.js';
+import { abortFrame, enterFrame, exitFrame, isPlan } from '../engine/control-stack.js';
+import type { ExecNode } from '../engine/graph.js';
+import { addFlowWarning, flowError, persistOutput, setPrevExecHandle, tempOf } from '../engine/run-vars.js';
+import type { StepScope } from '../engine/scope.js';
+import { visual } from '../engine/visual.js';
+import type { NodeDefinition } from './definition.js';
 
 const MAX_ITERATIONS = 10_000;
 
-interface ControlState {
-  ctrl: JsonObject;
-  stack: string[];
-  frames: Record<string, JsonObject>;
-}
-
-function controlState(vars: JsonObject): ControlState {
-  const ctrl = ensureObject(tempOf(vars), '_control');
-  if (!Array.isArray(ctrl.stack)) ctrl.stack = [];
-  const frames = ensureObject(ctrl, 'frames');
-  return { ctrl, stack: ctrl.stack, frames };
-}
-
-/** The innermost active scheduler, if any. */
-export function activeControl(vars: JsonObject): string | null {
-  const stack = vars._temp?._control?.stack;
-  const top = Array.isArray(stack) && stack.length ? stack[stack.length - 1] : null;
-  return typeof top === 'string' && top ? top : null;
-}
-
-/** Make `nodeId` the active control node (listeners and recurrent schedules). */
-export function pushControl(vars: JsonObject, nodeId: string): void {
-  const { stack } = controlState(vars);
-  if (stack[stack.length - 1] !== nodeId) stack.push(nodeId);
-}
-
-function goToActive(vars: JsonObject, nodeId: string, active: string): StepPlan {
-  controlState(vars).ctrl.return_to = active;
-  return { node_id: nodeId, next_node: active };
-}
-
-/**
- * Return rule (spec §4.7): inside an active control block, a plan that would end the run
- * hands control back to the innermost scheduler instead. `on_flow_end` always ends the run.
- */
-export function applyReturnRule(n: ExecNode, plan: StepPlan, vars: JsonObject): StepPlan {
-  const active = activeControl(vars);
-  if (!active || active === n.id || n.type === 'on_flow_end') return plan;
-  if (plan.complete_output != null) return goToActive(vars, n.id, active);
-  if (!plan.next_node) return { ...goToActive(vars, n.id, active), effect: plan.effect ?? null };
-  return plan;
-}
-
-/**
- * Frame entry: continue the frame after a branch returned here, restart it on explicit
- * re-entry through an edge, else create and push it. `init` builds a fresh frame (or a
- * complete plan for an invalid configuration).
- */
-function enterFrame(n: ExecNode, s: StepScope, init: () => JsonObject | StepPlan): JsonObject | StepPlan {
-  const { ctrl, stack, frames } = controlState(s.vars);
-  const isReturn = ctrl.return_to === n.id;
-  if (isReturn) delete ctrl.return_to;
-  const existing = frames[n.id];
-  const hasFrame = isPlainObject(existing) && existing.kind === n.type;
-  let frame: JsonObject;
-  if (hasFrame && isReturn) frame = existing;
-  else {
-    const fresh = init();
-    if (!('kind' in fresh)) return fresh;
-    frame = fresh;
-    frames[n.id] = frame;
-    if (!hasFrame) stack.push(n.id);
+function switchLogic(inputs: JsonObject, n: ExecNode): JsonObject {
+  const value = inputs.value ?? null;
+  const text = value === null ? '' : pyStr(value);
+  for (const c of n.data.switchConfig?.cases ?? []) {
+    if (!isPlainObject(c) || typeof c.id !== 'string' || !c.id || c.value == null) continue;
+    if (text === pyStr(c.value)) return { branch: `case:${c.id}`, value, matched: pyStr(c.value) };
   }
-  if (stack[stack.length - 1] !== n.id) stack.push(n.id);
-  return frame;
+  return { branch: 'default', value };
 }
 
-const isPlan = (v: JsonObject | StepPlan): v is StepPlan => !('kind' in v);
-
-/** Frame exit: drop the frame, then take `exitHandle` if wired, else return to the parent or complete. */
-function exitFrame(n: ExecNode, s: StepScope, exitHandle: string): StepPlan {
-  const { stack, frames } = controlState(s.vars);
-  delete frames[n.id];
-  const at = stack.lastIndexOf(n.id);
-  if (at === stack.length - 1) stack.pop();
-  else if (at >= 0) stack.splice(0, stack.length, ...stack.filter((x) => x !== n.id));
-  const target = n.control.targets[exitHandle];
-  if (target) {
-    setPrevExecHandle(s.vars, exitHandle);
-    return { node_id: n.id, next_node: target };
-  }
-  const parent = activeControl(s.vars);
-  if (parent) return goToActive(s.vars, n.id, parent);
-  return { node_id: n.id, complete_output: { success: true, result: s.vars._last_output ?? null } };
-}
-
-/** Graph-level loop error: drop the frame and end the run with the error. */
-function abortFrame(n: ExecNode, s: StepScope, message: string): StepPlan {
-  const { stack, frames } = controlState(s.vars);
-  delete frames[n.id];
-  stack.splice(0, stack.length, ...stack.filter((x) => x !== n.id));
-  return { node_id: n.id, complete_output: flowError(s.vars, n.id, message) };
-}
-
-/** Go to the next connected `then:<n>` branch; false when none is left. */
+/** Go to the next connected `then:<n>` branch; null when none is left. */
 function dispatchThen(n: ExecNode, s: StepScope, frame: JsonObject): StepPlan | null {
   const handles: string[] = Array.isArray(frame.then) ? frame.then : n.control.thenHandles;
   let idx = Number(frame.idx) || 0;
@@ -120,13 +39,13 @@ function dispatchThen(n: ExecNode, s: StepScope, frame: JsonObject): StepPlan | 
   return null;
 }
 
-export function sequenceStep(n: ExecNode, s: StepScope): StepPlan {
+function sequenceStep(n: ExecNode, s: StepScope): StepPlan {
   const frame = enterFrame(n, s, () => ({ kind: 'sequence', idx: 0, then: [...n.control.thenHandles] }));
   if (isPlan(frame)) return frame;
   return dispatchThen(n, s, frame) ?? exitFrame(n, s, 'done');
 }
 
-export function parallelStep(n: ExecNode, s: StepScope): StepPlan {
+function parallelStep(n: ExecNode, s: StepScope): StepPlan {
   // Branches run one after another (single cursor); `completed` fires after the last one.
   const frame = enterFrame(n, s, () => ({ kind: 'parallel', phase: 'branches', idx: 0, then: [...n.control.thenHandles] }));
   if (isPlan(frame)) return frame;
@@ -148,7 +67,7 @@ function publishIteration(n: ExecNode, s: StepScope, extra: (base: any) => JsonO
   return { node_id: n.id, next_node: n.control.targets.loop };
 }
 
-export function loopStep(n: ExecNode, s: StepScope): StepPlan {
+function loopStep(n: ExecNode, s: StepScope): StepPlan {
   const frame = enterFrame(n, s, () => {
     const raw = s.resolveInputs(n).items;
     return { kind: 'loop', idx: 0, items: raw == null ? [] : Array.isArray(raw) ? raw : [raw] };
@@ -182,7 +101,7 @@ function forFrame(n: ExecNode, s: StepScope): JsonObject | StepPlan {
   return { kind: 'for', start, end, step, i: start, index: 0, total };
 }
 
-export function forStep(n: ExecNode, s: StepScope): StepPlan {
+function forStep(n: ExecNode, s: StepScope): StepPlan {
   const frame = enterFrame(n, s, () => forFrame(n, s));
   if (isPlan(frame)) return frame;
   if (!n.control.targets.loop) return exitFrame(n, s, 'done');
@@ -195,7 +114,7 @@ export function forStep(n: ExecNode, s: StepScope): StepPlan {
   return publishIteration(n, s, () => ({ i, index, total: frame.total }));
 }
 
-export function whileStep(n: ExecNode, s: StepScope): StepPlan {
+function whileStep(n: ExecNode, s: StepScope): StepPlan {
   const frame = enterFrame(n, s, () => ({ kind: 'while', iters: 0 }));
   if (isPlan(frame)) return frame;
   const iters = Number(frame.iters) || 0;
@@ -207,7 +126,7 @@ export function whileStep(n: ExecNode, s: StepScope): StepPlan {
 }
 
 /** Which incoming route led here, from the previous transition (spec §4.7 `join_exec`). */
-export function joinExecStep(n: ExecNode, s: StepScope): StepPlan {
+function joinExecStep(n: ExecNode, s: StepScope): StepPlan {
   const temp = tempOf(s.vars);
   const prev = typeof temp.prev_node_id === 'string' ? temp.prev_node_id.trim() : '';
   const handle = typeof temp.prev_exec_handle === 'string' ? temp.prev_exec_handle.trim() : '';
@@ -233,3 +152,16 @@ export function joinExecStep(n: ExecNode, s: StepScope): StepPlan {
   setPrevExecHandle(s.vars, 'exec-out');
   return { node_id: n.id, next_node: n.control.next };
 }
+
+const LOOP_EXITS = /^(loop|done)$/;
+
+export const CONTROL_NODES: NodeDefinition[] = [
+  { type: 'if', kind: 'visual', step: visual((i) => ({ branch: pyTruthy(i.condition) ? 'true' : 'false', condition: i.condition ?? null })) },
+  { type: 'switch', kind: 'visual', step: visual(switchLogic) },
+  { type: 'sequence', kind: 'sched', step: sequenceStep, exits: /^then:\d+$/ },
+  { type: 'parallel', kind: 'sched', step: parallelStep, exits: /^(then:\d+|completed)$/ },
+  { type: 'loop', kind: 'sched', step: loopStep, exits: LOOP_EXITS },
+  { type: 'for', kind: 'sched', step: forStep, exits: LOOP_EXITS },
+  { type: 'while', kind: 'sched', step: whileStep, exits: LOOP_EXITS },
+  { type: 'join_exec', kind: 'sched', step: joinExecStep, routes: true },
+];

@@ -1,11 +1,11 @@
 // Memory and knowledge-graph effect nodes (spec §5.12): plain payloads, no pre-steps.
 
-import type { JsonObject, StepPlan } from '../../model/run.js';
+import type { JsonObject } from '../../model/run.js';
 import { isPlainObject } from '../../model/json.js';
 import { pyFloat, pyInt } from '../py.js';
-import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
-import type { ExecNode } from './graph.js';
-import type { StepScope } from './scope.js';
+import { coerceBool, nonBlank, type Pending, pendingPlan } from '../engine/effect.js';
+import type { ExecNode } from '../engine/graph.js';
+import type { NodeDefinition, OutputMapper } from './definition.js';
 
 type Builder = (inputs: JsonObject, n: ExecNode) => Pending;
 
@@ -98,17 +98,66 @@ const kgResolve: Builder = (i) => {
   return p;
 };
 
-const BUILDERS: Record<string, Builder> = {
-  memory_note: memoryNote,
-  memory_query: memoryQuery,
-  memory_tag: memoryTag,
-  memory_compact: memoryCompact,
-  memory_rehydrate: memoryRehydrate,
-  memory_kg_assert: kgAssert,
-  memory_kg_query: kgQuery,
-  memory_kg_resolve: kgResolve,
+/** `results[0]` of a memory tool-style envelope. */
+const firstResult = (raw: any): JsonObject => (isPlainObject(raw) && Array.isArray(raw.results) && isPlainObject(raw.results[0]) ? raw.results[0] : {});
+
+const spanIdOf = (raw: any): any => {
+  const meta = firstResult(raw).meta;
+  return isPlainObject(meta) ? meta.span_id ?? null : null;
 };
 
-export const MEMORY_TYPES = Object.keys(BUILDERS);
+function queryOutputs(raw: any): JsonObject {
+  const first = firstResult(raw);
+  const meta = isPlainObject(first.meta) ? first.meta : {};
+  return {
+    rendered: typeof first.output === 'string' ? first.output : '',
+    results: Array.isArray(meta.matches) ? meta.matches : [],
+    span_ids: Array.isArray(meta.span_ids) ? meta.span_ids : [],
+    raw,
+  };
+}
 
-export const memoryStep = (n: ExecNode, s: StepScope): StepPlan => pendingPlan(n, BUILDERS[n.type](s.resolveInputs(n), n));
+function tagOutputs(raw: any): JsonObject {
+  const results = isPlainObject(raw) && Array.isArray(raw.results) ? raw.results : [];
+  const first = firstResult(raw);
+  return { rendered: typeof first.output === 'string' ? first.output : '', success: first.success === true, results, raw };
+}
+
+/** Picks listed keys of an object result (missing → fallback), plus `raw`. */
+function pick(keys: Record<string, any>, optional: string[] = []): OutputMapper {
+  return (raw) => {
+    const out: JsonObject = {};
+    for (const [key, fallback] of Object.entries(keys)) {
+      if (!isPlainObject(raw)) out[key] = fallback;
+      else if (Array.isArray(fallback)) out[key] = Array.isArray(raw[key]) ? raw[key] : fallback;
+      else out[key] = raw[key] ?? null;
+    }
+    if (isPlainObject(raw)) for (const key of optional) if (key in raw) out[key] = raw[key];
+    out.raw = raw;
+    return out;
+  };
+}
+
+/** Memory nodes issue the effect of their own type. */
+const memoryNode = (type: string, build: Builder, outputs: OutputMapper): NodeDefinition => ({
+  type,
+  kind: 'effect',
+  effect: type,
+  step: (n, s) => pendingPlan(n, build(s.resolveInputs(n), n)),
+  outputs,
+});
+
+export const MEMORY_NODES: NodeDefinition[] = [
+  memoryNode('memory_note', memoryNote, (raw) => ({ note_id: spanIdOf(raw), raw })),
+  memoryNode('memory_query', memoryQuery, queryOutputs),
+  memoryNode('memory_tag', memoryTag, tagOutputs),
+  memoryNode('memory_compact', memoryCompact, (raw) => ({ span_id: spanIdOf(raw), raw })),
+  memoryNode('memory_rehydrate', memoryRehydrate, pick({ inserted: 0, skipped: 0, artifacts: [] })),
+  memoryNode('memory_kg_assert', kgAssert, pick({ assertion_ids: [], count: 0, ok: false })),
+  memoryNode(
+    'memory_kg_query',
+    kgQuery,
+    pick({ items: [], count: 0, ok: false }, ['packets_version', 'packets', 'packed_count', 'active_memory_text', 'estimated_tokens', 'dropped', 'warnings']),
+  ),
+  memoryNode('memory_kg_resolve', kgResolve, pick({ candidates: [], count: 0, ok: false }, ['warnings'])),
+];

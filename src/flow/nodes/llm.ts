@@ -4,9 +4,11 @@
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import { cloneJson, isPlainObject } from '../../model/json.js';
 import { pyFloat, pyInt, pyStr } from '../py.js';
-import { coerceBool, nonBlank, type Pending, pendingPlan } from './effect.js';
-import type { ExecNode, FlowGraph } from './graph.js';
-import type { StepScope } from './scope.js';
+import { coerceBool, nonBlank, type Pending, pendingPlan } from '../engine/effect.js';
+import { type ExecNode, type FlowGraph, type GraphNode, pinRef } from '../engine/graph.js';
+import type { StepScope } from '../engine/scope.js';
+import { firstArtifact } from './artifact-refs.js';
+import type { NodeDefinition } from './definition.js';
 
 const firstKey = (obj: JsonObject, keys: string[]): string | undefined => keys.find((k) => k in obj);
 
@@ -34,7 +36,7 @@ function toolNames(raw: any): string[] {
 }
 
 /** Tools as ToolSpecs: objects are stripped to `{name, description, parameters}`, names are looked up. */
-export function normalizeTools(raw: any, g: FlowGraph): JsonObject[] {
+function normalizeTools(raw: any, g: FlowGraph): JsonObject[] {
   if (Array.isArray(raw) && raw.length && raw.every(isPlainObject)) {
     return raw
       .filter((t) => nonBlank(t.name))
@@ -52,7 +54,7 @@ export function normalizeTools(raw: any, g: FlowGraph): JsonObject[] {
 }
 
 /** JSON Schema from a schema or an OpenAI-style `{type:"json_schema", json_schema:{schema}}` wrapper. */
-export function normalizeResponseSchema(raw: any): JsonObject | null {
+function normalizeResponseSchema(raw: any): JsonObject | null {
   if (!isPlainObject(raw)) return null;
   const schema = raw.type === 'json_schema' && isPlainObject(raw.json_schema) ? raw.json_schema.schema : raw;
   return isPlainObject(schema) && Object.keys(schema).length ? { ...schema } : null;
@@ -183,7 +185,7 @@ function applyContext(pending: Pending, vars: JsonObject): Pending {
   return pending;
 }
 
-export function llmCallStep(n: ExecNode, s: StepScope): StepPlan {
+function llmCallStep(n: ExecNode, s: StepScope): StepPlan {
   return pendingPlan(n, applyContext(buildLlmCall(s.resolveInputs(n), n, s.g), s.vars));
 }
 
@@ -191,7 +193,7 @@ export function llmCallStep(n: ExecNode, s: StepScope): StepPlan {
 export const llmEffectPlan = (n: ExecNode, s: StepScope, pending: Pending): StepPlan => pendingPlan(n, applyContext(pending, s.vars));
 
 /** Interim agent: one `llm_call` from prompt/system/provider/model/tools/params (spec §6.1.1–6.1.2 subset). */
-export function agentStep(n: ExecNode, s: StepScope): StepPlan {
+function agentStep(n: ExecNode, s: StepScope): StepPlan {
   let inputs: JsonObject;
   try {
     inputs = s.resolveInputs(n);
@@ -212,3 +214,58 @@ export function agentStep(n: ExecNode, s: StepScope): StepPlan {
   if (model) pending.model = model;
   return pendingPlan(n, pending);
 }
+
+const dictList = (v: any): JsonObject[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
+const isStructured = (v: any): boolean => isPlainObject(v) || Array.isArray(v);
+const hasGenerated = (v: any): boolean => isPlainObject(v) && Object.values(v).some((items) => Array.isArray(items) && items.length > 0);
+
+function llmCallOutputs(raw: any, n: GraphNode, g: FlowGraph): JsonObject {
+  if (!isPlainObject(raw)) return {};
+  const toolCalls = dictList(raw.tool_calls);
+  const structured = isStructured(raw.data);
+  const response = structured ? JSON.stringify(raw.data) : raw.content == null ? '' : pyStr(raw.content);
+  const out: JsonObject = { response, tool_calls: toolCalls, success: true };
+  if (structured) out.data = raw.data;
+  if (isPlainObject(raw.outputs)) out.outputs = raw.outputs;
+  if (isPlainObject(raw.resources)) out.resources = raw.resources;
+  const artifact = firstArtifact(raw);
+  if (artifact) {
+    out.artifact_id = artifact.artifact_id;
+    out.artifact_ref = artifact;
+  }
+  const media = hasGenerated(raw.outputs) || hasGenerated(raw.resources);
+  const meta: JsonObject = {
+    schema: 'abstractflow.llm_call.v1.meta',
+    version: 1,
+    output_mode: media ? 'media' : structured ? 'structured' : 'unstructured',
+    tool_calls: toolCalls.length,
+  };
+  for (const key of ['provider', 'model', 'finish_reason']) if (nonBlank(raw[key])) meta[key] = raw[key].trim();
+  if (isPlainObject(raw.usage)) meta.usage = { ...raw.usage };
+  const traceId = nonBlank(raw.trace_id) || nonBlank(raw.metadata?.trace_id);
+  if (traceId) meta.trace = { trace_id: traceId };
+  for (const key of ['gen_time', 'ttft_ms']) if (raw[key] != null && typeof raw[key] !== 'boolean') meta[key] = raw[key];
+  out.meta = meta;
+  // Legacy pins exist only when a data edge reads them.
+  const wired = (pin: string) => g.referencedPins.has(pinRef(n.id, pin));
+  for (const pin of ['result', 'raw']) if (wired(pin)) out[pin] = raw;
+  for (const pin of ['gen_time', 'ttft_ms']) if (wired(pin)) out[pin] = raw[pin] ?? null;
+  return out;
+}
+
+/** Interim agent outputs from its `llm_call` result (replaced by the ReAct agent later). */
+function agentOutputs(raw: any, n: GraphNode, g: FlowGraph): JsonObject {
+  const llm = llmCallOutputs(raw, n, g);
+  const meta: JsonObject = { schema: 'abstractcode.agent.v1.meta', version: 1, output_mode: isStructured(raw?.data) ? 'structured' : 'unstructured' };
+  for (const key of ['provider', 'model']) if (llm.meta?.[key]) meta[key] = llm.meta[key];
+  Object.assign(meta, { tool_calls: 0, tool_results: 0 });
+  const scratchpad = { node_id: n.id, steps: [], tool_calls: [], tool_results: [] };
+  const out: JsonObject = { response: llm.response ?? '', success: true, meta, scratchpad, tool_calls: [], tool_results: [] };
+  if ('data' in llm) out.data = llm.data;
+  return out;
+}
+
+export const LLM_NODES: NodeDefinition[] = [
+  { type: 'llm_call', kind: 'effect', effect: 'llm_call', step: llmCallStep, outputs: llmCallOutputs },
+  { type: 'agent', kind: 'agent', effect: 'llm_call', step: agentStep, outputs: agentOutputs },
+];

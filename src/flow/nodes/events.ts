@@ -4,11 +4,12 @@ import type { JsonObject, StepPlan } from '../../model/run.js';
 import { isPlainObject } from '../../model/json.js';
 import { isoFromMs, parseIsoMs } from '../../model/time.js';
 import { pyFloat, pyStr, pyTruthy } from '../py.js';
-import { pushControl } from './control.js';
-import { coerceBool, effectPlan, nonBlank, pendingPlan } from './effect.js';
-import type { ExecNode } from './graph.js';
-import type { StepScope } from './scope.js';
-import { ensureObject, tempOf } from './vars.js';
+import { pushControl } from '../engine/control-stack.js';
+import { coerceBool, effectPlan, inputOrConfig, nonBlank, pendingPlan } from '../engine/effect.js';
+import type { ExecNode, GraphNode } from '../engine/graph.js';
+import { ensureObject, tempOf } from '../engine/run-vars.js';
+import type { StepScope } from '../engine/scope.js';
+import type { NodeDefinition } from './definition.js';
 
 const SCOPES = new Set(['session', 'workflow', 'run', 'global']);
 const normalizeScope = (raw: any): string => {
@@ -16,7 +17,7 @@ const normalizeScope = (raw: any): string => {
   return SCOPES.has(v) ? v : 'session';
 };
 
-export function askUserStep(n: ExecNode, s: StepScope): StepPlan {
+function askUserStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const allowFreeText = n.data.effectConfig?.allowFreeText ?? true;
   return pendingPlan(n, { type: 'ask_user', prompt: inputs.prompt ?? 'Please respond:', choices: inputs.choices ?? [], allow_free_text: allowFreeText });
@@ -24,14 +25,14 @@ export function askUserStep(n: ExecNode, s: StepScope): StepPlan {
 
 const LEVELS: Record<string, string> = { warn: 'warning', info: 'message', message: 'message', warning: 'warning', error: 'error' };
 
-export function answerUserStep(n: ExecNode, s: StepScope): StepPlan {
+function answerUserStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const message = inputs.message == null ? '' : pyStr(inputs.message);
   const level = LEVELS[nonBlank(inputs.level).toLowerCase()] ?? 'message';
   return pendingPlan(n, { type: 'answer_user', message, level });
 }
 
-export function waitEventStep(n: ExecNode, s: StepScope): StepPlan {
+function waitEventStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const pending: JsonObject & { type: string } = { type: 'wait_event', wait_key: inputs.event_key ?? 'default' };
   if (nonBlank(inputs.prompt)) pending.prompt = inputs.prompt;
@@ -41,18 +42,7 @@ export function waitEventStep(n: ExecNode, s: StepScope): StepPlan {
   return pendingPlan(n, pending);
 }
 
-/** First non-empty value among input pins, then effectConfig (spec §5.13 resolution order). */
-export function inputOrConfig(inputs: JsonObject, config: JsonObject, keys: string[]): any {
-  for (const source of [inputs, config]) {
-    for (const key of keys) {
-      const v = source[key];
-      if (v !== undefined && v !== null && v !== '') return v;
-    }
-  }
-  return undefined;
-}
-
-export function listenVoiceStep(n: ExecNode, s: StepScope): StepPlan {
+function listenVoiceStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const cfg = n.data.effectConfig ?? {};
   const pick = (...keys: string[]) => inputOrConfig(inputs, cfg, keys);
@@ -73,7 +63,7 @@ export function listenVoiceStep(n: ExecNode, s: StepScope): StepPlan {
 
 const DURATION_MS: Record<string, number> = { seconds: 1000, minutes: 60_000, hours: 3_600_000 };
 
-export function waitUntilStep(n: ExecNode, s: StepScope): StepPlan {
+function waitUntilStep(n: ExecNode, s: StepScope): StepPlan {
   const duration = s.resolveInputs(n).duration ?? 0;
   const durationType = n.data.effectConfig?.durationType ?? 'seconds';
   let until: string;
@@ -90,7 +80,7 @@ export function waitUntilStep(n: ExecNode, s: StepScope): StepPlan {
   return pendingPlan(n, { type: 'wait_until', until });
 }
 
-export function emitEventStep(n: ExecNode, s: StepScope): StepPlan {
+function emitEventStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const cfg = n.data.effectConfig ?? {};
   const name = (inputs.name || inputs.event_name || cfg.name || '').toString().trim();
@@ -107,7 +97,7 @@ export function emitEventStep(n: ExecNode, s: StepScope): StepPlan {
   return effectPlan(n, 'emit_event', eff);
 }
 
-export function onEventStep(n: ExecNode, s: StepScope): StepPlan {
+function onEventStep(n: ExecNode, s: StepScope): StepPlan {
   let inputs: JsonObject = {};
   try {
     inputs = s.resolveInputs(n);
@@ -124,7 +114,7 @@ export function onEventStep(n: ExecNode, s: StepScope): StepPlan {
 const INTERVAL_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export function onScheduleStep(n: ExecNode, s: StepScope): StepPlan {
+function onScheduleStep(n: ExecNode, s: StepScope): StepPlan {
   let inputs: JsonObject = {};
   try {
     inputs = s.resolveInputs(n);
@@ -147,3 +137,42 @@ export function onScheduleStep(n: ExecNode, s: StepScope): StepPlan {
 }
 
 const coerceBoolish = (v: any, dflt: boolean): boolean => (v == null ? dflt : typeof v === 'string' ? coerceBool(v) : pyTruthy(v));
+
+/** Every key of the raw result is a pin. */
+const spread = (raw: any): JsonObject => (isPlainObject(raw) ? { ...raw } : { result: raw });
+
+function listenVoiceOutputs(raw: any): JsonObject {
+  if (!isPlainObject(raw)) return { event_data: raw };
+  const out: JsonObject = { ...raw };
+  const audio = raw.audio_artifact || raw.artifact || raw.artifact_ref;
+  if (isPlainObject(audio)) {
+    out.audio_artifact = audio;
+    out.artifact_ref = audio;
+    const id = nonBlank(audio.$artifact) || nonBlank(audio.artifact_id);
+    if (id) out.artifact_id = id;
+  }
+  return out;
+}
+
+const onEventOutputs = (raw: any): JsonObject =>
+  isPlainObject(raw) ? { event: raw, payload: raw.payload ?? null, event_id: raw.event_id ?? null, name: raw.name ?? null } : { event: raw };
+
+function onScheduleOutputs(raw: any, n: GraphNode): JsonObject {
+  const cfg = n.data.eventConfig ?? {};
+  const schedule = cfg.schedule == null ? '' : String(cfg.schedule).trim();
+  // An ISO schedule is one-shot whatever the config says.
+  const recurrent = (cfg.recurrent == null || Boolean(cfg.recurrent)) && !(schedule && !INTERVAL_RE.test(schedule));
+  if (!isPlainObject(raw)) return { timestamp: raw, recurrent };
+  return { ...raw, timestamp: raw.timestamp ?? raw.scheduled_for ?? null, recurrent };
+}
+
+export const EVENT_NODES: NodeDefinition[] = [
+  { type: 'ask_user', kind: 'effect', effect: 'ask_user', step: askUserStep, outputs: spread },
+  { type: 'answer_user', kind: 'effect', effect: 'answer_user', step: answerUserStep, outputs: (raw) => (isPlainObject(raw) ? { ...raw } : { message: raw }) },
+  { type: 'wait_event', kind: 'effect', effect: 'wait_event', step: waitEventStep, outputs: (raw) => ({ event_data: raw }) },
+  { type: 'listen_voice', kind: 'effect', effect: 'wait_event', step: listenVoiceStep, outputs: listenVoiceOutputs },
+  { type: 'wait_until', kind: 'effect', effect: 'wait_until', step: waitUntilStep, outputs: spread },
+  { type: 'emit_event', kind: 'effect', effect: 'emit_event', step: emitEventStep, outputs: spread },
+  { type: 'on_event', kind: 'effect', effect: 'wait_event', step: onEventStep, outputs: onEventOutputs },
+  { type: 'on_schedule', kind: 'effect', effect: 'wait_until', step: onScheduleStep, outputs: onScheduleOutputs },
+];

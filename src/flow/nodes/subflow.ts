@@ -2,17 +2,18 @@
 
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import { isPlainObject } from '../../model/json.js';
-import { coerceBool, nonBlank, pendingPlan } from './effect.js';
-import type { ExecNode } from './graph.js';
+import { coerceBool, nonBlank, pendingPlan } from '../engine/effect.js';
+import type { ExecNode, GraphNode } from '../engine/graph.js';
+import type { StepScope } from '../engine/scope.js';
+import type { NodeDefinition } from './definition.js';
 import { activeMessages, cleanAttachments } from './llm.js';
-import type { StepScope } from './scope.js';
 
 const INHERIT_PINS = ['inherit_context', 'inheritContext'];
 const SESSION_PINS = ['child_session_id', 'childSessionId', 'session_id', 'sessionId'];
 const CONTROL_PINS = new Set([...INHERIT_PINS, ...SESSION_PINS]);
 
 /** Child run vars from the resolved inputs (spec §5.11 steps 1–4). */
-export function childVars(inputs: JsonObject, n: ExecNode): JsonObject {
+function childVars(inputs: JsonObject, n: ExecNode): JsonObject {
   const base: JsonObject = isPlainObject(inputs.vars) ? { ...inputs.vars } : isPlainObject(inputs.input) ? { ...inputs.input } : {};
   const pins = n.inputPins.filter((p) => !INHERIT_PINS.includes(p));
   let out = base;
@@ -59,7 +60,7 @@ function inheritContext(child: JsonObject, parentVars: JsonObject): void {
   }
 }
 
-export function subflowStep(n: ExecNode, s: StepScope): StepPlan {
+function subflowStep(n: ExecNode, s: StepScope): StepPlan {
   const inputs = s.resolveInputs(n);
   const d = n.data;
   const workflowId = d.subflowId || d.flowId || d.workflowId || d.workflow_id;
@@ -74,3 +75,19 @@ export function subflowStep(n: ExecNode, s: StepScope): StepPlan {
   if (session) pending.session_id = session;
   return pendingPlan(n, pending);
 }
+
+/** `{sub_run_id, output: O}` → the child's result on `output`, its pins on the declared output pins. */
+function subflowOutputs(raw: any, n: GraphNode): JsonObject {
+  if (!isPlainObject(raw)) return { output: raw };
+  const o = raw.output;
+  const out: JsonObject = { sub_run_id: raw.sub_run_id ?? null };
+  const result = isPlainObject(o) && 'result' in o ? o.result : o;
+  out.output = result ?? null;
+  if (isPlainObject(o)) out.child_output = o;
+  const pins = n.outputPins.filter((p) => p !== 'output');
+  if (isPlainObject(result)) for (const pin of pins) out[pin] = result[pin] ?? null;
+  else if (pins.length === 1) out[pins[0]] = result ?? null;
+  return out;
+}
+
+export const SUBFLOW_NODES: NodeDefinition[] = [{ type: 'subflow', kind: 'effect', effect: 'start_subworkflow', step: subflowStep, outputs: subflowOutputs }];
