@@ -9,6 +9,7 @@ import { compileFlow } from '../src/flow/compiler.js';
 import { BundleRegistry } from '../src/bundles/registry.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { makeRecord } from '../src/runtime/records.js';
+import { nowIso } from '../src/model/time.js';
 import type { RunState } from '../src/model/run.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 
@@ -80,7 +81,7 @@ async function ledgerAppends(runs: number, txPerRun: number, recordsPerTx: numbe
     for (let t = 0; t < txPerRun; t++) {
       for (const run of ids) {
         const recs = Array.from({ length: recordsPerTx }, () =>
-          makeRecord(run, { node_id: 'n', status: 'completed', effect: { type: 'answer_user', payload: { message: 'hello' }, result_key: null }, result: { message: 'hello', level: 'message' } }),
+          makeRecord(run, { node_id: 'n', status: 'completed', effect: { type: 'answer_user', payload: { message: 'hello' }, result_key: null }, result: { message: 'hello', level: 'message' } }, nowIso()),
         );
         jobs.push(scope.tx((tx) => tx.appendLedger(run.run_id, recs)));
       }

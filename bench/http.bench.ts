@@ -19,6 +19,7 @@ import { loadConfig } from '../src/config/config.js';
 import { Gateway } from '../src/app/gateway.js';
 import { buildApp } from '../src/http/app.js';
 import { makeRecord } from '../src/runtime/records.js';
+import { nowIso } from '../src/model/time.js';
 import { writeBundleDir } from '../test/helpers/bundles.js';
 import { BUNDLE, Client, FLOWS, TOKEN, cpuMs, median, now, openStream, rssMiB, sleep, startServer, summary, type ServerProc } from './http-kit.js';
 
@@ -283,7 +284,7 @@ async function sseInProcess(samples: number): Promise<LatResult> {
     const lat: number[] = [];
     const commit: number[] = [];
     for (let i = 0; i < samples + WARMUP; i++) {
-      const rec = makeRecord(run, { node_id: 'say', status: 'completed', effect: { type: 'answer_user', payload: { message: `m${i}` }, result_key: null }, result: { message: `m${i}`, level: 'message' } });
+      const rec = makeRecord(run, { node_id: 'say', status: 'completed', effect: { type: 'answer_user', payload: { message: `m${i}` }, result_key: null }, result: { message: `m${i}`, level: 'message' } }, nowIso());
       const before = steps;
       const t0 = performance.now();
       await scope.tx((tx) => tx.appendLedger(id, [rec]));

@@ -23,7 +23,6 @@ export interface GatewayOptions {
 
 export class Gateway implements Planes {
   readonly providers = new ProviderRegistry();
-  readonly clock: Clock;
   private readonly planes = new Map<string, DataPlane>();
   private started = false;
 
@@ -31,13 +30,16 @@ export class Gateway implements Planes {
     readonly config: Config,
     readonly store: Store,
     private readonly opts: GatewayOptions,
-  ) {
-    this.clock = opts.clock ?? systemClock;
+  ) {}
+
+  /** The process clock, shared by the store and every runtime. */
+  get clock(): Clock {
+    return this.store.clock;
   }
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-    const gateway = new Gateway(config, await openStore(config), opts);
+    const gateway = new Gateway(config, await openStore(config, opts.clock ?? systemClock), opts);
     try {
       await gateway.openPlane(ROOT_RUNTIME_ID);
     } catch (err) {
@@ -84,7 +86,6 @@ export class Gateway implements Planes {
       runtimeId,
       workflows: catalog,
       effects: this.opts.effects,
-      clock: this.clock,
       runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
       maxStepsPerTick: c.tickMaxSteps,
       inlineLimitBytes: c.inlineLimitBytes,

@@ -35,7 +35,7 @@ export class BundleCatalog implements WorkflowSource {
     this.dataDir = at.dataDir;
     mkdirSync(at.dataDir, { recursive: true });
     mkdirSync(at.flowsDir, { recursive: true });
-    this.deprecations = new Deprecations(at.dataDir);
+    this.deprecations = new Deprecations(at.dataDir, clock);
   }
 
   static async open(at: CatalogLocation, clock: Clock): Promise<BundleCatalog> {

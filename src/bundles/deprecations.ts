@@ -3,6 +3,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Clock } from '../model/time.js';
 
 export interface Deprecation {
   deprecated_at: string;
@@ -20,7 +21,10 @@ export class Deprecations {
   private data: FileShape = { version: 1, bundles: {} };
   private readonly file: string;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    private readonly clock: Clock,
+  ) {
     this.file = join(dataDir, 'workflow_deprecations.json');
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8'));
@@ -37,7 +41,7 @@ export class Deprecations {
   }
 
   deprecate(bundleId: string, flowId: string, reason?: string): Deprecation {
-    const rec: Deprecation = { deprecated_at: new Date().toISOString(), ...(reason ? { reason } : {}) };
+    const rec: Deprecation = { deprecated_at: new Date(this.clock.nowMs()).toISOString(), ...(reason ? { reason } : {}) };
     (this.data.bundles[bundleId] ??= {})[flowId] = rec;
     this.save();
     return rec;

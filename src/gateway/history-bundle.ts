@@ -7,7 +7,7 @@ import type { DataPlane } from './plane.js';
 import type { JsonObject, RunState, StepRecord } from '../model/run.js';
 import type { ArtifactMetadata, StoredRun } from '../store/types.js';
 import { isPlainObject } from '../model/json.js';
-import { nowIso, parseIsoMs } from '../model/time.js';
+import { isoFromMs, parseIsoMs } from '../model/time.js';
 import { DEFAULT_INLINE_LIMIT } from '../runtime/offload.js';
 import { loadRun, publicVars } from './runs.js';
 
@@ -162,7 +162,7 @@ export async function historyBundle(plane: DataPlane, runId: string, o: HistoryB
   const snapshot = run.vars?._runtime?.workflow_snapshot;
   return {
     version: 1,
-    generated_at: nowIso(),
+    generated_at: isoFromMs(plane.runtime.clock.nowMs()),
     root_run_id: run.run_id,
     run: {
       run_id: run.run_id,

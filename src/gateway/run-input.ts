@@ -8,7 +8,6 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { WorkspaceSettings } from '../config/config.js';
 import type { JsonObject } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
 
 // ---- run lifecycle (runtime-visualflow §1.3 `_run_lifecycle`) ----
 
@@ -166,7 +165,7 @@ export function createRunWorkspace(policy: WorkspacePolicy): string {
 }
 
 /** The ownership marker that lets draft purge delete the workspace with its run. */
-export function writeWorkspaceMarker(dir: string, runId: string): void {
-  const marker = { owner: 'abstractgateway', kind: 'run_workspace', run_id: runId, created_at: nowIso() };
+export function writeWorkspaceMarker(dir: string, runId: string, createdAt: string): void {
+  const marker = { owner: 'abstractgateway', kind: 'run_workspace', run_id: runId, created_at: createdAt };
   writeFileSync(join(dir, WORKSPACE_MARKER), JSON.stringify(marker, null, 2));
 }

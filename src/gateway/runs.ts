@@ -11,6 +11,7 @@ import type { StoredRun } from '../store/types.js';
 import { isDraftVersion, parseNamespacedId, splitBundleRef } from '../bundles/versions.js';
 import { entrypointInputs } from './flow-inputs.js';
 import { isPlainObject } from '../model/json.js';
+import { isoFromMs } from '../model/time.js';
 import { DRAFT_PURPOSE, cleanStartInput, createRunWorkspace, writeWorkspaceMarker, type WorkspacePolicy } from './run-input.js';
 import { runSummary, type RunSummary } from './run-summary.js';
 import { startOnce } from './start-idempotency.js';
@@ -98,7 +99,7 @@ async function startNew(plane: DataPlane, req: StartRunRequest, runId?: string):
     if (err instanceof GatewayError) throw err;
     throw invalid(`Failed to start run: ${(err as Error).message}`);
   }
-  if (ownWorkspace) writeWorkspaceMarker(ownWorkspace, runId);
+  if (ownWorkspace) writeWorkspaceMarker(ownWorkspace, runId, isoFromMs(plane.runtime.clock.nowMs()));
   return runId;
 }
 

@@ -9,7 +9,6 @@ import { isTerminal } from '../model/run.js';
 import { cancelTree, pauseTree, resumeRun, unpauseTree, type Applied } from './transitions.js';
 import { deliverEvent, eventKey, EventError, normalizeScope, wrapEventPayload } from './events.js';
 import { isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 const reasonOf = (p: JsonObject): string | null => str(p.reason);
@@ -52,7 +51,7 @@ async function emitExternal(tx: StoreTx, cmd: CommandRecord): Promise<Applied> {
     scope,
     session_id: sessionId,
     payload: wrapEventPayload(p.payload),
-    emitted_at: p.emitted_at ?? p.emittedAt ?? nowIso(),
+    emitted_at: p.emitted_at ?? p.emittedAt ?? tx.nowIso(),
     emitter: { source: 'external', client_id: cmd.client_id },
   });
   return { ok: true };
@@ -81,6 +80,6 @@ async function apply(tx: StoreTx, cmd: CommandRecord): Promise<Applied> {
 /** Apply one pending command and record its outcome, atomically. */
 export async function applyCommand(tx: StoreTx, cmd: CommandRecord): Promise<Applied> {
   const r = await apply(tx, cmd);
-  await tx.settleCommand(cmd.seq, r.ok ? 'applied' : 'rejected', r.ok ? null : r.reason, nowIso());
+  await tx.settleCommand(cmd.seq, r.ok ? 'applied' : 'rejected', r.ok ? null : r.reason, tx.nowIso());
   return r;
 }

@@ -29,6 +29,7 @@ export async function createListeners(root: RunState, workflows: WorkflowSource,
       session_id: root.session_id,
       parent_run_id: root.run_id,
       actor_id: root.actor_id,
+      createdAt: root.created_at,
     });
     out.push({ run, records: await parkOnEntryWait(run, lw, effects, ctx) });
   }

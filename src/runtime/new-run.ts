@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow } from '../flow/types.js';
 import type { JsonObject, RunState } from '../model/run.js';
 import { cloneJson, isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
 
 export interface NewRunOptions {
   workflow: CompiledWorkflow;
@@ -16,6 +15,8 @@ export interface NewRunOptions {
   run_id?: string;
   /** Defaults for _runtime.provider/_runtime.model (set if absent). */
   defaults?: { provider?: string; model?: string };
+  /** created_at = updated_at, on the process clock. */
+  createdAt: string;
 }
 
 const DEFAULT_LIMITS = {
@@ -39,7 +40,6 @@ export function newRunState(o: NewRunOptions): RunState {
     if (d && vars._runtime[k] == null) vars._runtime[k] = d;
   }
   const runId = o.run_id ?? randomUUID();
-  const now = nowIso();
   return {
     run_id: runId,
     workflow_id: o.workflow.workflow_id,
@@ -49,8 +49,8 @@ export function newRunState(o: NewRunOptions): RunState {
     waiting: null,
     output: null,
     error: null,
-    created_at: now,
-    updated_at: now,
+    created_at: o.createdAt,
+    updated_at: o.createdAt,
     actor_id: o.actor_id ?? 'gateway',
     session_id: o.session_id || runId,
     parent_run_id: o.parent_run_id ?? null,

@@ -2,7 +2,6 @@
 
 import type { Effect, EffectOutcome, RunState } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
 
 const MAX_STEPS_PER_NODE = 100;
 
@@ -14,11 +13,11 @@ export function appendNodeTrace(
   outcome: EffectOutcome,
   reused: boolean,
   durationMs: number,
+  ts: string,
 ): void {
   const rt = isPlainObject(run.vars._runtime) ? run.vars._runtime : (run.vars._runtime = {});
   const traces = isPlainObject(rt.node_traces) ? rt.node_traces : (rt.node_traces = {});
   const node = isPlainObject(traces[nodeId]) ? traces[nodeId] : (traces[nodeId] = { node_id: nodeId, steps: [] });
-  const ts = nowIso();
   const entry: Record<string, any> = {
     ts,
     node_id: nodeId,

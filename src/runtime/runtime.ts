@@ -16,7 +16,7 @@ import { Runner, type RunnerOptions } from './runner.js';
 import { COMMAND_TYPES, type CommandRecord, type CommandType } from '../model/command.js';
 import type { JsonObject, RunState } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
-import { isoFromMs, systemClock, type Clock } from '../model/time.js';
+import { isoFromMs, type Clock } from '../model/time.js';
 import { ROOT_RUNTIME_ID } from '../model/scope.js';
 
 export interface RuntimeOptions {
@@ -29,8 +29,6 @@ export interface RuntimeOptions {
   runner?: RunnerOptions | false;
   maxStepsPerTick?: number;
   inlineLimitBytes?: number;
-  /** The process clock (timers, leases, wake-ups, record times); default: the system clock. */
-  clock?: Clock;
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
   ledgerPollMs?: number;
@@ -56,14 +54,15 @@ export interface CommandInput {
 export class Runtime {
   readonly runner: Runner | null;
   private readonly store: RuntimeStore;
-  private readonly clock: Clock;
+  /** The store's clock (the process clock): timers, leases, wake-ups and every timestamp. */
+  readonly clock: Clock;
   private readonly watcher: LedgerWatcher;
   private readonly stepContext: StepContext;
   private readonly effects: EffectHandlers;
 
   constructor(private readonly o: RuntimeOptions) {
     this.store = o.store.scope(o.runtimeId ?? ROOT_RUNTIME_ID);
-    this.clock = o.clock ?? systemClock;
+    this.clock = o.store.clock;
     this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
     this.effects = defaultEffectHandlers(o.effects);
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
@@ -99,7 +98,14 @@ export class Runtime {
     const workflow = this.o.workflows.getWorkflow(input.workflow_id);
     if (!workflow) throw notFound(`Workflow '${input.workflow_id}' not found`);
     if (input.input_data !== undefined && !isPlainObject(input.input_data)) throw invalid('input_data must be an object');
-    const run = newRunState({ workflow, run_id: input.run_id, vars: input.input_data ?? {}, session_id: input.session_id ?? null, defaults: this.o.defaults });
+    const run = newRunState({
+      workflow,
+      run_id: input.run_id,
+      vars: input.input_data ?? {},
+      session_id: input.session_id ?? null,
+      defaults: this.o.defaults,
+      createdAt: isoFromMs(this.clock.nowMs()),
+    });
     const listeners = await createListeners(run, this.o.workflows, this.effects, this.stepContext);
     await this.store.tx(async (tx) => {
       await tx.insertRun(run);

@@ -15,7 +15,7 @@ import type { Offloader } from './offload.js';
 import { isTerminal, type EffectOutcome, type RunState, type StepPlan, type StepRecord } from '../model/run.js';
 import { setByPath } from '../model/paths.js';
 import { cloneJson, isPlainObject } from '../model/json.js';
-import { parseIsoMs } from '../model/time.js';
+import { isoFromMs, parseIsoMs } from '../model/time.js';
 
 export interface TickDeps {
   store: RuntimeStore;
@@ -48,9 +48,9 @@ function notePrevious(run: RunState, plan: StepPlan): void {
 }
 
 /** Fold an effect outcome into a run's working copy (spec §3.2, after executeWithRetry). */
-export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: EffectOutcome, key: string, reused: boolean, durationMs: number): void {
+export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: EffectOutcome, key: string, reused: boolean, durationMs: number, at: string): void {
   const effect = plan.effect!;
-  appendNodeTrace(run, plan.node_id, effect, key, outcome, reused, durationMs);
+  appendNodeTrace(run, plan.node_id, effect, key, outcome, reused, durationMs, at);
   if (outcome.status === 'failed') {
     run.status = 'failed';
     run.error = outcome.error;
@@ -87,10 +87,11 @@ export async function parkOnEntryWait(run: RunState, wf: CompiledWorkflow, effec
   const handler = plan.effect?.type === 'wait_event' ? effects.get('wait_event') : undefined;
   if (handler?.mode !== 'inline') return [];
   const call = effectCall(run, plan, ctx.nowMs());
-  const started = startedRecord(run, plan.node_id, call.effect, call.idempotency_key);
+  const at = isoFromMs(call.now_ms);
+  const started = startedRecord(run, plan.node_id, call.effect, call.idempotency_key, at);
   const outcome = await handler.run(call);
-  applyEffectOutcome(run, plan, outcome, call.idempotency_key, false, 0);
-  return [started, finishedRecord(started, run, outcome)];
+  applyEffectOutcome(run, plan, outcome, call.idempotency_key, false, 0, at);
+  return [started, finishedRecord(started, run, outcome, at)];
 }
 
 /** Ticks one run while holding its lease. Create one per claim. */
@@ -158,6 +159,11 @@ export class RunTicker {
     return true;
   }
 
+  /** Now on the runtime's clock, as records write it. */
+  private now(): string {
+    return isoFromMs(this.deps.stepContext.nowMs());
+  }
+
   private workflow(): CompiledWorkflow | undefined {
     return this.deps.workflows.getWorkflow(this.run.workflow_id);
   }
@@ -179,7 +185,7 @@ export class RunTicker {
     if (plan.complete_output !== undefined && plan.complete_output !== null) {
       run.status = 'completed';
       run.output = plan.complete_output;
-      const rec = await this.deps.offloader.offload(completionRecord(run, plan.node_id, { completed: true, output: run.output }));
+      const rec = await this.deps.offloader.offload(completionRecord(run, plan.node_id, { completed: true, output: run.output }, this.now()));
       return this.commit([rec]);
     }
     if (!plan.effect) {
@@ -196,22 +202,22 @@ export class RunTicker {
     const call = effectCall(this.run, plan, this.deps.stepContext.nowMs());
     const key = call.idempotency_key;
     const handler = this.deps.effects.get(effect.type) ?? noHandler(effect.type);
-    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key));
+    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key, this.now()));
     if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
 
     const t0 = this.deps.stepContext.nowMs();
     // Inline handlers are pure: run them before the transaction so their records can be offloaded.
     const inlineOutcome = handler.mode === 'inline' ? await handler.run(call) : null;
-    const inlineFinished = inlineOutcome ? await this.deps.offloader.offload(finishedRecord(started, this.run, inlineOutcome)) : null;
+    const inlineFinished = inlineOutcome ? await this.deps.offloader.offload(finishedRecord(started, this.run, inlineOutcome, this.now())) : null;
     return this.commit([], async (tx) => {
       const prior = await tx.findCompletedRecord(this.run.run_id, key);
       if (prior) {
-        applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, key, true, 0);
+        applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, key, true, 0, tx.nowIso());
         return [];
       }
       const outcome = inlineOutcome ?? (await (handler as Extract<EffectHandler, { mode: 'transactional' }>).run(call, { tx, workflows: this.deps.workflows }));
-      const finished = inlineFinished ?? finishedRecord(started, this.run, outcome);
-      applyEffectOutcome(this.run, plan, outcome, key, false, this.deps.stepContext.nowMs() - t0);
+      const finished = inlineFinished ?? finishedRecord(started, this.run, outcome, tx.nowIso());
+      applyEffectOutcome(this.run, plan, outcome, key, false, this.deps.stepContext.nowMs() - t0, tx.nowIso());
       return [started, finished];
     });
   }
@@ -228,16 +234,16 @@ export class RunTicker {
       const prior = await tx.findCompletedRecord(this.run.run_id, call.idempotency_key);
       if (!prior) return [started];
       reused = true;
-      applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, call.idempotency_key, true, 0);
+      applyEffectOutcome(this.run, plan, { status: 'completed', result: prior.result }, call.idempotency_key, true, 0, tx.nowIso());
       return [];
     });
     if (first !== 'continue' || reused) return first;
 
     const t0 = this.deps.stepContext.nowMs();
     const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
-    const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome));
+    const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome, this.now()));
     const r = await this.commit([], async () => {
-      applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, this.deps.stepContext.nowMs() - t0);
+      applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, this.deps.stepContext.nowMs() - t0, finished.ended_at!);
       return [finished];
     });
     if (r === 'reload') {
@@ -271,7 +277,7 @@ export class RunTicker {
   private async failTick(error: string): Promise<StepResult> {
     this.run.status = 'failed';
     this.run.error = error;
-    return this.commit([tickExceptionRecord(this.run, error)]);
+    return this.commit([tickExceptionRecord(this.run, error, this.now())]);
   }
 
   /** Persist pending pure transitions and hand the run back. */

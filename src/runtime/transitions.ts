@@ -10,7 +10,6 @@ import { controlOf, isPaused, isPauseWait, pauseWait } from './control.js';
 import { isTerminal, type JsonObject, type RunState, type StepRecord } from '../model/run.js';
 import { setByPath } from '../model/paths.js';
 import { cloneJson, isPlainObject } from '../model/json.js';
-import { nowIso } from '../model/time.js';
 
 export type Applied = { ok: true } | { ok: false; reason: string };
 
@@ -25,9 +24,9 @@ export async function saveRun(
   records: StepRecord[],
   opts?: Parameters<StoreTx['updateRun']>[2],
 ): Promise<number> {
-  run.updated_at = nowIso();
+  run.updated_at = tx.nowIso();
   const becameTerminal = !isTerminal(sr.run.status) && isTerminal(run.status);
-  if (becameTerminal) records.push(terminalStatusRecord(run));
+  if (becameTerminal) records.push(terminalStatusRecord(run, run.updated_at));
   if (records.length > 0) await tx.appendLedger(run.run_id, records);
   const version = await tx.updateRun(run, sr.version, opts);
   if (becameTerminal) {
@@ -85,7 +84,7 @@ export async function resumeRun(tx: StoreTx, sr: StoredRun, waitKey: string | nu
     return { ok: false, reason: `wait_key mismatch (run waits on '${w.wait_key}')` };
   }
   if (w.result_key) setByPath(run.vars, w.result_key, payload);
-  const records: StepRecord[] = [resumeRecord(run, run.current_node, w, payload)];
+  const records: StepRecord[] = [resumeRecord(run, run.current_node, w, payload, tx.nowIso())];
   run.waiting = null;
   if (w.resume_to_node) {
     run.status = 'running';
@@ -94,7 +93,7 @@ export async function resumeRun(tx: StoreTx, sr: StoredRun, waitKey: string | nu
     run.status = 'completed';
     run.output = { success: true, result: payload };
     records.push(
-      completionRecord(run, run.current_node, { completed: true, via: 'resume', wait_reason: w.reason, wait_key: w.wait_key, output: run.output }),
+      completionRecord(run, run.current_node, { completed: true, via: 'resume', wait_reason: w.reason, wait_key: w.wait_key, output: run.output }, tx.nowIso()),
     );
   }
   await saveRun(tx, sr, run, records);
@@ -138,7 +137,7 @@ export async function pauseTree(tx: StoreTx, root: StoredRun, reason: string | n
     const run = cloneJson(r);
     const control = controlOf(run);
     control.paused = true;
-    control.paused_at = nowIso();
+    control.paused_at = tx.nowIso();
     if (reason) control.pause_reason = reason;
     if (run.status === 'running') {
       run.status = 'waiting';
@@ -156,7 +155,7 @@ export async function unpauseTree(tx: StoreTx, root: StoredRun): Promise<void> {
     const control = controlOf(run);
     delete control.paused;
     delete control.pause_reason;
-    control.resumed_at = nowIso();
+    control.resumed_at = tx.nowIso();
     if (isPauseWait(run.waiting)) {
       run.status = 'running';
       run.current_node = run.waiting!.resume_to_node ?? run.current_node;

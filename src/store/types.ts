@@ -6,6 +6,7 @@
 
 import type { CommandRecord } from '../model/command.js';
 import type { JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../model/run.js';
+import type { Clock } from '../model/time.js';
 import type { Notifier } from './notifier.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
@@ -82,6 +83,8 @@ export interface Fence {
  * Callbacks must not await outside I/O (LLM calls, sleeps): only these methods.
  */
 export interface StoreTx {
+  /** Now, on the store's clock: every timestamp a transaction writes takes it from here. */
+  nowIso(): string;
   getRun(runId: string): Promise<StoredRun | null>;
   insertRun(run: RunState): Promise<void>;
   /**
@@ -162,6 +165,8 @@ export interface Store {
   scope(runtimeId: string): RuntimeStore;
   /** Where the store publishes its post-commit hints; runners and ledger streams listen here. */
   readonly notifier: Notifier;
+  /** The process clock (injected by the composition root): timestamps, timers, leases. */
+  readonly clock: Clock;
   /** Closes the store (not the notifier, which its creator owns). */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { BundleRegistry } from '../../src/bundles/registry.js';
 import type { VisualFlow } from '../../src/flow/types.js';
 import { Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
 import type { RunState, StepRecord } from '../../src/model/run.js';
+import type { Clock } from '../../src/model/time.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/store.js';
 import { workflowIds, writeBundleDir } from './bundles.js';
 
@@ -28,11 +29,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function makeHarness(opts: Partial<Omit<RuntimeOptions, 'store' | 'workflows'>> = {}): Promise<Harness> {
+export async function makeHarness(opts: Partial<Omit<RuntimeOptions, 'store' | 'workflows'>> & { clock?: Clock } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'agw-test-'));
-  const store = openSqliteStore({ dataDir: dir });
+  const { clock, ...runtimeOpts } = opts;
+  const store = openSqliteStore({ dataDir: dir, clock });
   const registry = new BundleRegistry({ compile: compileFlow });
-  const runtime = new Runtime({ store, workflows: registry, ledgerPollMs: 0, ...opts }).start();
+  const runtime = new Runtime({ store, workflows: registry, ledgerPollMs: 0, ...runtimeOpts }).start();
   const h: Harness = {
     dir,
     store,

@@ -1,6 +1,7 @@
 // One injected clock: timers are computed, found due and woken by the runtime's clock alone, so
 // a test clock that jumps an hour ahead wakes an hour-long timer at once (the runner's claims
-// and the tick's "is it due" agree), and nothing wakes before the clock says so.
+// and the tick's "is it due" agree), nothing wakes before the clock says so, and every timestamp
+// written (run rows, ledger records) is on that clock.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,5 +42,9 @@ describe('injected clock', () => {
     now += 1;
     const done = await h.waitFor(id, isDone);
     assert.equal(done.status, 'completed');
+    // Every timestamp the run wrote is on the injected clock too (2031), never the wall clock.
+    const stamps = [done.created_at, done.updated_at, ...(await h.ledger(id)).flatMap((r) => [r.started_at, r.ended_at ?? r.started_at])];
+    assert.ok(stamps.length > 4);
+    for (const t of stamps) assert.match(t, /^2031-05-06T0[78]:/, `timestamp ${t} is not on the injected clock`);
   });
 });

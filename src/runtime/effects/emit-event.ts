@@ -3,7 +3,7 @@
 
 import type { EffectHandler } from './types.js';
 import { deliverEvent, eventKey, normalizeScope, wrapEventPayload } from '../events.js';
-import { nowIso } from '../../model/time.js';
+import { isoFromMs } from '../../model/time.js';
 
 export const emitEvent: EffectHandler = {
   mode: 'transactional',
@@ -22,7 +22,7 @@ export const emitEvent: EffectHandler = {
       scope,
       session_id: sessionId,
       payload: wrapEventPayload(p.payload),
-      emitted_at: nowIso(),
+      emitted_at: isoFromMs(call.now_ms),
       emitter: { run_id: run.run_id, workflow_id: run.workflow_id, node_id: call.node_id },
     };
     const keys = name === '*' ? [key] : [key, eventKey(scope, scopeId, '*')];

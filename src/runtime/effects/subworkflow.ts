@@ -28,6 +28,7 @@ export const startSubworkflow: EffectHandler = {
       actor_id: parent.actor_id,
       session_id: (typeof p.session_id === 'string' && p.session_id) || parent.session_id,
       parent_run_id: parent.run_id,
+      createdAt: tx.nowIso(),
       defaults: { provider: parent.vars._runtime?.provider, model: parent.vars._runtime?.model },
     });
     await tx.insertRun(child);

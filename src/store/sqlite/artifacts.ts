@@ -6,7 +6,7 @@ import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { JsonObject } from '../../model/run.js';
-import { nowIso } from '../../model/time.js';
+import { isoFromMs } from '../../model/time.js';
 import type { ArtifactMetadata, ArtifactStore } from '../types.js';
 import type { Backend } from './store.js';
 
@@ -77,7 +77,7 @@ export class SqliteArtifactStore implements ArtifactStore {
             blobId,
             o.content_type ?? 'application/octet-stream',
             content.byteLength,
-            nowIso(),
+            isoFromMs(this.b.clock.nowMs()),
             runId,
             JSON.stringify(o.tags ?? {}),
             JSON.stringify(o.metadata ?? {}),

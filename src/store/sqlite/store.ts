@@ -26,6 +26,7 @@ import * as commands from './commands.js';
 import { Conn, openDb } from './connection.js';
 import { GroupCommitter } from './group-commit.js';
 import { LocalNotifier, type Notifier } from '../notifier.js';
+import { systemClock, type Clock } from '../../model/time.js';
 import * as leases from './leases.js';
 import * as ledger from './ledger.js';
 import { migrate } from './migrations.js';
@@ -38,6 +39,8 @@ export interface SqliteStoreOptions {
   dbPath?: string;
   /** Receives post-commit hints (default: a new in-process notifier). */
   notifier?: Notifier;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /** What every runtime scope shares. */
@@ -46,6 +49,7 @@ export interface Backend {
   writer: Conn;
   committer: GroupCommitter;
   blobsDir: string;
+  clock: Clock;
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
@@ -55,11 +59,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 export class SqliteStore implements Store {
   readonly dbPath: string;
   readonly notifier: Notifier;
+  readonly clock: Clock;
   private readonly backend: Backend;
   private readonly checkpointer: Checkpointer;
 
   constructor(opts: SqliteStoreOptions) {
     this.notifier = opts.notifier ?? new LocalNotifier();
+    this.clock = opts.clock ?? systemClock;
     const dataDir = resolve(opts.dataDir);
     this.dbPath = resolve(opts.dbPath ?? join(dataDir, 'gateway.sqlite3'));
     const rel = relative(dataDir, this.dbPath);
@@ -86,6 +92,7 @@ export class SqliteStore implements Store {
       writer,
       committer: new GroupCommitter(writer, (hints) => this.notifier.publish(hints)),
       blobsDir,
+      clock: this.clock,
     };
   }
 
@@ -113,7 +120,7 @@ class SqliteRuntimeStore implements RuntimeStore {
   }
 
   tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.b.committer.submit((job) => fn(new SqliteTx(this.b.writer, this.runtimeId, job)));
+    return this.b.committer.submit((job) => fn(new SqliteTx(this.b.writer, this.runtimeId, job, this.b.clock)));
   }
 
   async getRun(runId: string): Promise<StoredRun | null> {

@@ -2,6 +2,7 @@
 // promises; the changes it makes are recorded as signals to emit after COMMIT.
 
 import type { RunState, StepRecord, WaitReason } from '../../model/run.js';
+import { isoFromMs, type Clock } from '../../model/time.js';
 import type { Fence, StoredRun, StoreTx } from '../types.js';
 import * as commands from './commands.js';
 import type { Conn } from './connection.js';
@@ -14,7 +15,12 @@ export class SqliteTx implements StoreTx {
     private readonly c: Conn,
     private readonly runtimeId: string,
     private readonly job: JobContext,
+    private readonly clock: Clock,
   ) {}
+
+  nowIso(): string {
+    return isoFromMs(this.clock.nowMs());
+  }
 
   async getRun(runId: string): Promise<StoredRun | null> {
     return runs.getRun(this.live(), this.runtimeId, runId);
