@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Host } from '../gateway/host.js';
 import { installErrorHandling } from './errors.js';
 import { ensureAuthTokens, loadSecurityConfig, type SecurityConfig } from '../config/security.js';
-import { registerSecurity } from './security/index.js';
+import { registerSecurity, type Guard } from './security/index.js';
 import { requestIdFor } from './security/request-id.js';
 import { registerOpenApi } from './openapi.js';
 import type { GatewayApp } from './types.js';
@@ -25,6 +25,8 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   /** Security policy to use instead of reading it from `env`. */
   security?: SecurityConfig;
+  /** Edits the ordered security guards (securityGuards) before they are installed. */
+  guards?: (guards: Guard[]) => Guard[];
   logger?: boolean;
 }
 
@@ -42,7 +44,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
   const { tokens } = await ensureAuthTokens(security, o.plane.config.dataDir);
-  registerSecurity(app, { ...security, tokens }, o.plane.config.dataDir);
+  registerSecurity(app, { ...security, tokens }, o.plane.config.dataDir, o.guards);
   await registerOpenApi(app);
   app.decorateRequest('plane', null as unknown as Host);
   app.addHook('onRequest', async (req) => {
