@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandling } from './errors.js';
 import { ensureAuthTokens, loadSecurityConfig, type SecurityConfig } from '../config/security.js';
-import { registerSecurity } from './security/index.js';
+import { registerSecurity, type Guard } from './security/index.js';
 import { requestIdFor } from './security/request-id.js';
 import { registerOpenApi } from './openapi.js';
 import type { GatewayApp } from './types.js';
@@ -26,6 +26,8 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   /** Security policy to use instead of reading it from `env`. */
   security?: SecurityConfig;
+  /** Edits the ordered security guards (securityGuards) before they are installed. */
+  guards?: (guards: Guard[]) => Guard[];
   logger?: boolean;
 }
 
@@ -44,7 +46,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
   const dataDir = o.gateway.dataDir;
   const { tokens } = await ensureAuthTokens(security, dataDir);
-  registerSecurity(app, { ...security, tokens }, dataDir);
+  registerSecurity(app, { ...security, tokens }, dataDir, o.guards);
   await registerOpenApi(app);
   // Local mode: every principal works on the root data plane. Hosted mode maps each user to a
   // runtime scope of their own here, after the security guards have set req.principal.

@@ -5,7 +5,9 @@
 
 import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nowIso } from '../../model/time.js';
+import type { GuardContext } from './guards/guard.js';
 
 export interface AuditEntry {
   ts: string;
@@ -35,6 +37,35 @@ export function redactQuery(rawQuery: string): string {
     .filter(Boolean)
     .slice(0, 50);
   return keys.map((k) => `${k}=<redacted>`).join('&');
+}
+
+/** The entry for a gateway write whose response has closed, whichever step answered it. */
+export function auditEntry(req: FastifyRequest, reply: FastifyReply, ctx: GuardContext, headerNames: string[]): AuditEntry {
+  const h = req.headers;
+  const q = req.url.indexOf('?');
+  const entry: AuditEntry = {
+    ts: nowIso(),
+    request_id: req.id,
+    ip: ctx.ip,
+    method: req.method,
+    path: ctx.path,
+    query: q < 0 ? '' : redactQuery(req.url.slice(q + 1)),
+    status: reply.raw.headersSent ? reply.raw.statusCode : 0,
+    duration_ms: Math.round((performance.now() - ctx.started) * 1000) / 1000,
+    auth_required: ctx.authRequired,
+  };
+  if (ctx.tokenFp) entry.auth_token_fp = ctx.tokenFp;
+  if (req.principal) {
+    entry.principal_user_id = req.principal.userId;
+    entry.principal_tenant_id = req.principal.tenantId;
+  }
+  if (h.origin) entry.origin = h.origin;
+  if (h['user-agent']) entry.user_agent = h['user-agent'];
+  if (h['content-length'] && /^\d+$/.test(h['content-length'])) entry.bytes_in = Number(h['content-length']);
+  const picked = headerNames.filter((n) => typeof h[n] === 'string');
+  if (picked.length > 0) entry.headers = Object.fromEntries(picked.map((n) => [n, h[n] as string]));
+  if (ctx.error) entry.error = ctx.error;
+  return entry;
 }
 
 const ROTATED = /^audit_log\..+\.jsonl$/;
