@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, wire, flowOf } from '../flow/flowkit.js';
 import { writeBundleDir } from '../helpers/bundles.js';
+import { killIf, waitUntil } from '../helpers/processes.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const TOKEN = 'cli-test-token-0123456789';
@@ -70,7 +72,7 @@ async function statusOf(url: string, token: string, runId: string): Promise<stri
   return ((await res.json()) as { status: string }).status;
 }
 
-async function waitStatus(url: string, token: string, runId: string, want: string, timeoutMs = 10_000): Promise<void> {
+async function waitStatus(url: string, token: string, runId: string, want: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await statusOf(url, token, runId)) !== want) {
     assert.ok(Date.now() < deadline, `run ${runId} never reached ${want}`);
@@ -79,7 +81,7 @@ async function waitStatus(url: string, token: string, runId: string, want: strin
 }
 
 describe('abstractgateway CLI', () => {
-  it('generates a private admin token on first start, prints only its path, reuses it, and exits cleanly on SIGTERM', { timeout: 30_000 }, async () => {
+  it('generates a private admin token on first start, prints only its path, reuses it, and exits cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const d = await dirs();
     const first = launch(['serve', '--host', '127.0.0.1', '--port', '0'], d.env);
     const url = await first.url;
@@ -111,7 +113,7 @@ describe('abstractgateway CLI', () => {
     await rm(d.root, { recursive: true, force: true });
   });
 
-  it('split mode: an API process without runner and a runner process complete runs together', { timeout: 30_000 }, async () => {
+  it('split mode: an API process without runner and a runner process complete runs together', { timeout: 60_000 }, async () => {
     const d = await dirs();
     const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN };
     const api = launch(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
@@ -128,15 +130,26 @@ describe('abstractgateway CLI', () => {
     await rm(d.root, { recursive: true, force: true });
   });
 
-  it('SIGKILL of the server mid-run loses nothing: after restart the run completes', { timeout: 30_000 }, async () => {
+  it('SIGKILL of the server mid-run loses nothing: after restart the run completes', { timeout: 60_000 }, async () => {
     const d = await dirs();
     const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_LEASE_S: '1' };
     const first = launch(['serve', '--host', '127.0.0.1', '--port', '0'], env);
     const url = await first.url;
-    const runId = await startNap(url, TOKEN);
-    await waitStatus(url, TOKEN, runId, 'waiting');
-    first.child.kill('SIGKILL');
+    // The test reads the server's store itself: it kills the server frozen (SIGSTOP) at the moment
+    // the store shows the run waiting on its timer. Should the machine stall past the timer before
+    // the freeze, the run has moved on: the server runs on and the next run is the candidate.
+    const store = openSqliteStore({ dataDir: d.dataDir });
+    const rt = store.scope('default');
+    const runId = await waitUntil(async () => {
+      const id = await startNap(url, TOKEN);
+      await waitUntil(async () => ((await rt.getRun(id))?.ledger_len ?? 0) >= 2, `run ${id} to reach its timer`, 20_000);
+      return killIf(first.child, async () => {
+        const sr = (await rt.getRun(id))!;
+        return sr.run.status === 'waiting' && sr.run.waiting?.reason === 'until' && sr.ledger_len === 2 ? id : undefined;
+      });
+    }, 'the server killed while a run waits on its timer', 40_000);
     await first.exit;
+    await store.close();
     const second = launch(['serve', '--host', '127.0.0.1', '--port', '0'], env);
     const url2 = await second.url;
     await waitStatus(url2, TOKEN, runId, 'completed');

@@ -1,7 +1,9 @@
-// Crash safety of outside-world effects: a runner whose LLM effect takes tens of milliseconds is
-// SIGKILLed again and again. Afterwards every run completed, each effect completed exactly once,
-// and an effect ran more than once only when a kill interrupted it (same idempotency key, a
-// `started` record without a result), never after its result was recorded.
+// Crash safety of outside-world effects: the runner process is SIGKILLed once per loop step,
+// each time while every run's LLM effect of that step is in flight (its `started` record is in
+// the ledger and the handler is running and cannot return: the worker holds that prompt).
+// Afterwards every run completed, each effect completed exactly once, and an effect ran again
+// only because a kill interrupted it (same idempotency key, a `started` record without a
+// result), never after its result was recorded.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 import { writeBundleDir } from '../helpers/bundles.js';
+import { stopProcess, waitUntil } from '../helpers/processes.js';
 import { loadConfig } from '../../src/config/config.js';
 import { Gateway } from '../../src/app/gateway.js';
 
@@ -56,30 +59,41 @@ describe('crash safety of outside-world effects', () => {
     const ids: string[] = [];
     for (let i = 0; i < RUNS; i++) ids.push((await api.root.runtime.startRun({ workflow_id: 'fx@0.0.0:chat' })).run_id);
 
-    const spawnWorker = (): ChildProcess => spawn(process.execPath, [WORKER], { env, stdio: 'ignore' });
-    const stop = async (w: ChildProcess, signal: NodeJS.Signals) => {
-      const exited = new Promise((r) => w.once('exit', r));
-      w.kill(signal);
-      await exited;
+    const spawnWorker = (holdPrompt?: string): ChildProcess =>
+      spawn(process.execPath, [WORKER], { env: holdPrompt === undefined ? env : { ...env, HOLD_PROMPT: holdPrompt }, stdio: 'ignore' });
+    const executionsOf = async () => (await readFile(effectLog, 'utf8')).split('\n').filter(Boolean);
+
+    /** Runs whose effect for `prompt` is in flight now: started, no result, and the handler entered for every attempt. */
+    const inFlight = async (prompt: string): Promise<string[]> => {
+      const executed = await executionsOf();
+      const holding: string[] = [];
+      for (const id of ids) {
+        const records = (await api.root.runtime.readLedger(id, 0, 1000)).items.filter((r) => r.effect?.type === 'llm_call' && r.effect.payload.prompt === prompt);
+        const finished = new Set(records.filter((r) => r.status !== 'started').map((r) => r.step_id));
+        const started = records.filter((r) => r.status === 'started');
+        const open = started.filter((r) => !finished.has(r.step_id));
+        const ran = executed.filter((line) => line === `${id} ${open[0]?.idempotency_key}`).length;
+        if (open.length === 1 && ran === started.length) holding.push(id);
+      }
+      return holding;
     };
-    worker = spawnWorker();
+
+    // One worker per loop step. Each resumes the effect the previous kill interrupted, then holds
+    // this step's effect; it is killed once every run shows that effect in flight.
     let interrupted = 0;
-    for (let k = 0; k < 8; k++) {
-      // Long enough for the worker to boot and run effects, short enough to cut some mid-flight.
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 400));
-      await stop(worker, 'SIGKILL');
-      worker = spawnWorker();
+    for (let step = 0; step < STEPS; step++) {
+      const prompt = `question ${step}`;
+      worker = spawnWorker(prompt);
+      await waitUntil(async () => (await inFlight(prompt)).length === RUNS, async () => `all runs holding '${prompt}' (have ${(await inFlight(prompt)).length}/${RUNS})`);
+      await stopProcess(worker, 'SIGKILL');
     }
-    const deadline = Date.now() + 60_000;
-    while ((await Promise.all(ids.map((id) => api.root.runtime.getRun(id)))).some((r) => r?.status !== 'completed')) {
-      assert.ok(Date.now() < deadline, 'runs did not finish');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await stop(worker, 'SIGTERM');
+    worker = spawnWorker();
+    await waitUntil(async () => (await Promise.all(ids.map((id) => api.root.runtime.getRun(id)))).every((r) => r?.status === 'completed'), 'runs to finish', 60_000);
+    await stopProcess(worker, 'SIGTERM');
     worker = null;
 
     const executions = new Map<string, number>();
-    for (const line of (await readFile(effectLog, 'utf8')).split('\n').filter(Boolean)) executions.set(line, (executions.get(line) ?? 0) + 1);
+    for (const line of await executionsOf()) executions.set(line, (executions.get(line) ?? 0) + 1);
     for (const id of ids) {
       const run = (await api.root.runtime.getRun(id))!;
       assert.deepEqual(run.output, { last: `echo question ${STEPS - 1}`, success: true });
@@ -97,9 +111,12 @@ describe('crash safety of outside-world effects', () => {
         assert.equal(started.slice(0, -1).filter((r) => finishedSteps.has(r.step_id)).length, 0);
         const ran = executions.get(`${id} ${key}`) ?? 0;
         assert.ok(ran >= 1 && ran <= started.length, `effect ${key} ran ${ran} times for ${started.length} attempts`);
+        // Every effect was caught in flight by exactly one kill, inside its handler, and re-run once.
+        assert.equal(started.length, 2, `effect ${key} was attempted ${started.length} times`);
+        assert.equal(ran, started.length, `effect ${key} ran ${ran} times for ${started.length} attempts`);
         interrupted += started.length - 1;
       }
     }
-    assert.ok(interrupted > 0, 'at least one kill hit an effect in flight (otherwise this test proves nothing)');
+    assert.equal(interrupted, RUNS * STEPS, 'each kill interrupted the effect of its step in every run');
   });
 });

@@ -1,7 +1,10 @@
-// Crash safety: the real `abstractgateway runner` process is killed with SIGKILL at random
-// moments while it drives many runs and applies commands, then restarted. Afterwards every
-// run is terminal with the right output, every ledger is contiguous, no command was applied
-// twice and no effect completed twice.
+// Crash safety: the real `abstractgateway runner` process is killed with SIGKILL while it drives
+// many runs and applies commands, then restarted. Each kill is aimed: once the runner has made
+// some progress (ledger records committed since it started), the test freezes it (SIGSTOP) and
+// kills it only if the frozen store shows it mid-tick (holding the lease of an unfinished run);
+// otherwise it lets it run on to its next commit and looks again. Afterwards every run is
+// terminal with the right output, every ledger is contiguous, no command was applied twice, no
+// effect completed twice, and every run caught mid-tick was taken over by a later runner.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +18,14 @@ import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 import { loadConfig } from '../../src/config/config.js';
 import { Gateway } from '../../src/app/gateway.js';
 import type { VisualFlow } from '../../src/flow/types.js';
+import { isTerminal } from '../../src/model/run.js';
+import { killIf, stopProcess, waitUntil } from '../helpers/processes.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const RUNS = 60;
 const KILLS = 8;
+/** Ledger records a runner commits before the test starts looking for a moment to kill it. */
+const PROGRESS = 150;
 
 function flows(): VisualFlow[] {
   const start = (outputs: string[] = []) => exec('start', 'on_flow_start', { entry: true, outputs });
@@ -57,10 +64,8 @@ function flows(): VisualFlow[] {
   return [work, leaf];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('crash safety', () => {
-  it('SIGKILL at random moments loses nothing and applies nothing twice', { timeout: 120_000 }, async (t) => {
+  it('SIGKILL mid-tick loses nothing and applies nothing twice', { timeout: 180_000 }, async (t) => {
     const root = await mkdtemp(join(tmpdir(), 'agw-crash-'));
     const dataDir = join(root, 'data');
     const flowsDir = join(root, 'flows');
@@ -98,40 +103,57 @@ describe('crash safety', () => {
       }
     };
 
+    const scope = api.store.scope(api.root.runtimeId);
+    const ledgerTotal = async () => (await scope.listRuns({ limit: 10_000 })).reduce((n, sr) => n + sr.ledger_len, 0);
+    /** Owners of the killed runners: any other lease owner is the live runner. */
+    const deadOwners = new Set<string>();
+    /** Runs a kill caught mid-tick, with the lease epoch the killed runner held. */
+    const caught = new Map<string, number>();
     let killsMidFlight = 0;
+
+    /** In the frozen store: the unfinished runs the live runner holds a lease on (its ticks in flight). */
+    const midTick = async () => {
+      const runs = await scope.listRuns({ limit: 10_000 });
+      const leased = runs.filter((sr) => sr.lease_owner !== null && !deadOwners.has(sr.lease_owner) && !isTerminal(sr.run.status));
+      if (leased.length === 0) return undefined;
+      const active = runs.filter((sr) => sr.run.status === 'running' || (sr.run.status === 'waiting' && sr.run.waiting?.reason !== 'user'));
+      return { leased, active };
+    };
+
     for (let k = 0; k < KILLS; k++) {
-      const until = Date.now() + 40 + Math.random() * 250;
-      while (Date.now() < until) {
+      let next = (await ledgerTotal()) + PROGRESS;
+      const hit = await waitUntil(async () => {
         await answerWaiting();
-        await sleep(10);
+        const total = await ledgerTotal();
+        if (total < next) return undefined;
+        next = total + 1; // not mid-tick: look again after the runner's next commit
+        return killIf(runner, midTick);
+      }, () => `kill ${k + 1}: the runner mid-tick after ${PROGRESS} new records\n${stderr.join('')}`);
+      for (const sr of hit.leased) {
+        deadOwners.add(sr.lease_owner!);
+        caught.set(sr.run.run_id, sr.lease_epoch);
       }
-      const active = (await Promise.all(ids.map((id) => api.root.runtime.getRun(id)))).filter((r) => r?.status === 'running' || (r?.status === 'waiting' && r.waiting?.reason !== 'user'));
-      if (active.length > 0) killsMidFlight += 1;
-      const killed = new Promise((r) => runner.once('exit', r));
-      runner.kill('SIGKILL');
-      await killed;
+      if (hit.active.length > 0) killsMidFlight += 1;
       runner = spawnRunner();
       runner.stderr!.on('data', (d) => stderr.push(String(d)));
     }
+    assert.equal(killsMidFlight, KILLS, `only ${killsMidFlight} kills hit runs in flight`);
 
-    assert.ok(killsMidFlight >= KILLS / 2, `only ${killsMidFlight} kills hit runs in flight`);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+    await waitUntil(async () => {
       await answerWaiting();
       const runs = await Promise.all(ids.map((id) => api.root.runtime.getRun(id)));
-      if (runs.every((r) => r?.status === 'completed' || r?.status === 'failed')) break;
-      assert.ok(Date.now() < deadline, `runs did not finish: ${JSON.stringify(runs.filter((r) => r?.status !== 'completed').map((r) => [r?.status, r?.current_node, r?.error]))}\n${stderr.join('')}`);
-      await sleep(20);
-    }
-    const stopped = new Promise((r) => runner.once('exit', r));
-    runner.kill('SIGTERM');
-    await stopped;
+      return runs.every((r) => r?.status === 'completed' || r?.status === 'failed');
+    }, async () => {
+      const runs = await Promise.all(ids.map((id) => api.root.runtime.getRun(id)));
+      return `runs to finish: ${JSON.stringify(runs.filter((r) => r?.status !== 'completed').map((r) => [r?.status, r?.current_node, r?.error]))}\n${stderr.join('')}`;
+    }, 120_000);
+    await stopProcess(runner, 'SIGTERM');
 
-    const scope = api.store.scope(api.root.runtimeId);
     const all = await scope.listRuns({ limit: 10_000 });
     assert.equal(all.length, RUNS + ids.reduce((n, _, i) => n + 1 + (i % 8), 0), 'one child run per loop iteration, no more');
     for (const sr of all) {
       const run = sr.run;
+      if (caught.has(run.run_id)) assert.ok(sr.lease_epoch > caught.get(run.run_id)!, `${run.run_id} caught mid-tick was never taken over`);
       assert.equal(run.status, 'completed', `${run.run_id}: ${run.error}`);
       const records = (await scope.readLedger(run.run_id, 0, 10_000)).items;
       assert.equal(records.length, sr.ledger_len);

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 
 import Database from 'better-sqlite3';
 
-import { makeRecord, makeRun, storeConformanceSuite } from '../../src/store/conformance.js';
+import { makeRecord, makeRun } from './conformance/fixtures.js';
+import { storeConformanceSuite } from './conformance/suite.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
@@ -22,7 +23,13 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-storeConformanceSuite('sqlite', async () => openSqliteStore({ dataDir: tempDir() }));
+storeConformanceSuite({
+  name: 'sqlite',
+  async open() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ag-store-'));
+    return { store: openSqliteStore({ dataDir }), cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  },
+});
 
 describe('SqliteStore specifics', () => {
   it('creates <dataDir>/gateway.sqlite3 and refuses a dbPath outside the data dir', async () => {
