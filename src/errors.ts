@@ -56,6 +56,3 @@ export const invalid = (message: string) => new GatewayError('GW_ERR_INVALID', m
 export const notFound = (message: string) => new GatewayError('GW_ERR_NOT_FOUND', message);
 export const conflict = (message: string) => new GatewayError('GW_ERR_CONFLICT', message);
 export const internal = (message: string, cause?: unknown) => new GatewayError('GW_ERR_INTERNAL', message, { cause });
-
-/** True for a GatewayError that is the client's fault (4xx). */
-export const isClientError = (e: unknown): e is GatewayError => e instanceof GatewayError && e.status < 500;

@@ -21,7 +21,5 @@ export interface Planes {
   readonly dataDir: string;
   /** The root data plane: local mode serves every request from it. */
   readonly root: DataPlane;
-  /** The data plane of a runtime scope, opened on first use. */
-  plane(runtimeId: string): Promise<DataPlane>;
   readonly providers: ProviderRegistry;
 }
