@@ -38,6 +38,7 @@ export class Gateway implements Planes {
       return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts));
     } catch (err) {
       await store.close();
+      await store.notifier.close();
       throw err;
     }
   }
@@ -56,6 +57,7 @@ export class Gateway implements Planes {
   async close(): Promise<void> {
     await this.root.runtime.stop();
     await this.store.close();
+    await this.store.notifier.close();
   }
 }
 

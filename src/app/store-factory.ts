@@ -3,13 +3,21 @@
 
 import type { Config } from '../config/config.js';
 import type { Clock } from '../model/time.js';
-import { LocalNotifier } from '../store/notifier.js';
+import { openSocketNotifier } from '../store/sqlite/socket-notifier.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import type { Store } from '../store/types.js';
 
 export async function openStore(config: Config, clock: Clock): Promise<Store> {
   switch (config.storeBackend) {
-    case 'sqlite':
-      return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier: new LocalNotifier(), clock });
+    case 'sqlite': {
+      // Processes sharing the data dir (API + separate runner) wake each other through sockets there.
+      const notifier = await openSocketNotifier(config.dataDir);
+      try {
+        return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock });
+      } catch (err) {
+        await notifier.close();
+        throw err;
+      }
+    }
   }
 }

@@ -22,10 +22,10 @@ import { isTerminal } from '../../src/model/run.js';
 import { killIf, stopProcess, waitUntil } from '../helpers/processes.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
-const RUNS = 60;
+const RUNS = 80;
 const KILLS = 8;
 /** Ledger records a runner commits before the test starts looking for a moment to kill it. */
-const PROGRESS = 150;
+const PROGRESS = 60;
 
 function flows(): VisualFlow[] {
   const start = (outputs: string[] = []) => exec('start', 'on_flow_start', { entry: true, outputs });
