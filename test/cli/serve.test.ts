@@ -4,10 +4,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, wire, flowOf } from '../flow/flowkit.js';
+import { SseReader, hasDone, steps } from '../helpers/sse.js';
 import { writeBundleDir } from '../helpers/bundles.js';
 import { killIf, waitUntil } from '../helpers/processes.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
@@ -55,14 +56,23 @@ async function dirs() {
     [wire('start', 'sleep'), wire('sleep', 'end')],
     { id: 'nap' },
   );
-  await writeBundleDir(flowsDir, 'cli', [nap]);
+  const ask = flowOf(
+    [
+      exec('start', 'on_flow_start', { entry: true, outputs: [] }),
+      exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt: 'Go?' } }),
+      exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
+    ],
+    [wire('start', 'ask'), wire('ask', 'end')],
+    { id: 'ask' },
+  );
+  await writeBundleDir(flowsDir, 'cli', [nap, ask]);
   return { root, dataDir, flowsDir, env: { ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05' } };
 }
 
 const authed = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
-async function startNap(url: string, token: string): Promise<string> {
-  const res = await fetch(`${url}/api/gateway/runs/start`, { method: 'POST', headers: authed(token), body: JSON.stringify({ bundle_id: 'cli', flow_id: 'nap', input_data: {} }) });
+async function startNap(url: string, token: string, flowId = 'nap'): Promise<string> {
+  const res = await fetch(`${url}/api/gateway/runs/start`, { method: 'POST', headers: authed(token), body: JSON.stringify({ bundle_id: 'cli', flow_id: flowId, input_data: {} }) });
   assert.equal(res.status, 200, await res.clone().text());
   return ((await res.json()) as { run_id: string }).run_id;
 }
@@ -123,6 +133,32 @@ describe('abstractgateway CLI', () => {
     assert.equal(await statusOf(url, TOKEN, runId), 'running', 'no runner yet: the run waits to be picked up');
     const runner = launch(['runner'], env);
     await waitStatus(url, TOKEN, runId, 'completed');
+    runner.child.kill('SIGTERM');
+    api.child.kill('SIGTERM');
+    assert.equal(await runner.exit, 0);
+    assert.equal(await api.exit, 0);
+    await rm(d.root, { recursive: true, force: true });
+  });
+
+  it('split mode: hints cross processes, so a command reaches an open SSE stream without waiting for the poll', { timeout: 60_000 }, async () => {
+    const d = await dirs();
+    // A 30 s fallback poll: anything the test sees within its 10 s waits came through the hints.
+    const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_POLL_S: '30' };
+    const api = launch(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
+    const runner = launch(['runner'], env);
+    const url = await api.url;
+    await waitUntil(async () => (await readdir(join(d.dataDir, 'notify'))).length >= 2 || undefined, 'both processes to open their notification sockets', 20_000);
+    const runId = await startNap(url, TOKEN, 'ask');
+    const sse = new SseReader(await fetch(`${url}/api/gateway/runs/${runId}/ledger/stream`, { headers: authed(TOKEN) }));
+    await sse.until((f) => steps(f).some((st) => st.record.status === 'waiting'), 10_000);
+    const res = await fetch(`${url}/api/gateway/commands`, {
+      method: 'POST',
+      headers: authed(TOKEN),
+      body: JSON.stringify({ command_id: 'go-1', run_id: runId, type: 'resume', payload: { payload: { response: 'yes' } } }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const all = await sse.until(hasDone, 10_000);
+    assert.equal(steps(all).at(-1).record.idempotency_key, 'system:terminal_status:completed');
     runner.child.kill('SIGTERM');
     api.child.kill('SIGTERM');
     assert.equal(await runner.exit, 0);
