@@ -167,47 +167,60 @@ export interface ServerProc {
 
 /**
  * Starts `node dist/src/cli/main.js serve` in its own process (own event loop; the two cores are
- * still shared with the load generator). The shell raises the fd soft limit first.
+ * still shared with the load generator). The shell raises the fd soft limit first. With
+ * `split`, the server runs `--no-runner` and a separate `runner` process shares its data dir.
  */
-export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProc> {
+export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, split = false): Promise<ServerProc> {
   const port = await freePort();
+  const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
+  const child = await spawnCli(`serve --host 127.0.0.1 --port ${port}${split ? ' --no-runner' : ''}`, env, 'listening on');
+  const runner = split ? await spawnCli('runner', env, 'bundle(s) from') : undefined;
+  return {
+    port,
+    pid: child.pid!,
+    child,
+    stop: async () => {
+      await Promise.all([child, runner].map((c) => c && stopChild(c)));
+    },
+  };
+}
+
+/** One CLI process; resolves once its log shows `ready`. */
+async function spawnCli(args: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
   // AGW_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles only the server.
   const nodeArgs = process.env.AGW_BENCH_SERVER_NODE_ARGS ?? '';
-  const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
-  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${CLI}" serve --host 127.0.0.1 --port ${port}`], {
+  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${CLI}" ${args}`], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${args} did not start: ${log}`)), 20_000);
     child.stderr!.on('data', (c) => {
       log += c;
-      if (log.includes('listening on')) {
+      if (log.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
     });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${log}`)));
+    child.once('exit', (code) => reject(new Error(`${args} exited (${code}): ${log}`)));
   });
   child.stderr!.on('data', (c) => {
-    if (/error|warning/i.test(String(c))) process.stderr.write(`[server] ${c}`);
+    if (/error|warning/i.test(String(c))) process.stderr.write(`[${args.split(' ')[0]}] ${c}`);
   });
-  return {
-    port,
-    pid: child.pid!,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+  return child;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /** VmRSS of a process in MiB. */

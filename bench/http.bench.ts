@@ -3,7 +3,7 @@
 // generator is this process (and, for the 10k-stream test, one more child). All on 127.0.0.1.
 //
 //   npm run bench:http                     # all scenarios, 3 repetitions, medians reported
-//   node dist/bench/http.bench.js --reps 1 --only runs,ledger,sse,sse-inproc,commands,fanout,langgraph
+//   node dist/bench/http.bench.js --reps 1 --only runs,ledger,sse,sse-split,sse-inproc,commands,fanout,langgraph
 //   LANGGRAPH_PEER_DIR=/tmp/peer ...       # also measure the LangGraph.js dev server (installed there)
 
 import { spawn } from 'node:child_process';
@@ -48,12 +48,12 @@ const log = (msg: string) => process.stderr.write(`${new Date().toISOString().sl
 
 // ---------------------------------------------------------------- fixtures
 
-async function newServer(extraEnv: Record<string, string> = {}): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
+async function newServer(extraEnv: Record<string, string> = {}, split = false): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'agw-httpbench-'));
   const flowsDir = join(root, 'flows');
   await mkdir(flowsDir, { recursive: true });
   await writeBundleDir(flowsDir, BUNDLE, FLOWS);
-  const srv = await startServer(join(root, 'data'), flowsDir, extraEnv);
+  const srv = await startServer(join(root, 'data'), flowsDir, extraEnv, split);
   const client = new Client(srv.port);
   return {
     srv,
@@ -214,8 +214,8 @@ async function echoRunWithStream(client: Client, port: number) {
   return { id, stream, until, counts: () => ({ steps, waits }) };
 }
 
-async function sseViaCommand(samples: number): Promise<LatResult> {
-  const s = await newServer();
+async function sseViaCommand(samples: number, split = false): Promise<LatResult> {
+  const s = await newServer({}, split);
   try {
     const e = await echoRunWithStream(s.client, s.srv.port);
     const first: number[] = [];
@@ -549,6 +549,11 @@ if (want('sse')) {
   const xs = await repeat('command→SSE', () => sseViaCommand(N_SAMPLES));
   results.sseViaCommand = xs;
   rows.push([`POST /commands resume → first new SSE frame, server in its own process (${N_SAMPLES} samples; upper bound: includes command application)`, `p50 ${r2(pick(xs, 'p50'))} ms / p99 ${r2(pick(xs, 'p99'))} ms${spread(xs, 'p50', r2)}; → next 'waiting' frame p50 ${r2(pick(xs, 'waitingP50'))} ms / p99 ${r2(pick(xs, 'waitingP99'))} ms`, '(p50 ≤ 2 ms, p99 ≤ 10 ms for append → delivery)', pick(xs, 'p50') <= 2 && pick(xs, 'p99') <= 10 ? 'met' : 'see note']);
+}
+if (want('sse-split')) {
+  const xs = await repeat('command→SSE split', () => sseViaCommand(N_SAMPLES, true));
+  results.sseViaCommandSplit = xs;
+  rows.push([`split mode (serve --no-runner + runner process): POST /commands resume → first new SSE frame (${N_SAMPLES} samples)`, `p50 ${r2(pick(xs, 'p50'))} ms / p99 ${r2(pick(xs, 'p99'))} ms${spread(xs, 'p50', r2)}; → next 'waiting' frame p50 ${r2(pick(xs, 'waitingP50'))} ms`, 'p50 ≤ 10 ms', pick(xs, 'p50') <= 10 ? 'met' : 'MISSED']);
 }
 if (want('commands')) {
   const xs = await repeat('command applied', () => commandApplied(N_SAMPLES));
