@@ -71,6 +71,7 @@ async function openPlane(c: Config, store: Store, runtimeId: string, opts: Gatew
     effects: opts.effects,
     runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
     maxStepsPerTick: c.tickMaxSteps,
+    limits: c.runLimits,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
   });
