@@ -1,6 +1,6 @@
-// Big but allowed inputs are bounded (issue 7): a bundle over the node/edge limits is refused
-// with a 413 before any compile work (upload and flows dir alike), and a history_bundle export
-// of a large run tree is capped and says what it left out.
+// Limits of issue 7 through the real server: run budgets read from the environment, a bundle
+// over the node/edge limits refused with a 413 before any compile work (upload and flows dir
+// alike), and a history_bundle export of a large run tree capped, saying what it left out.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,8 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, flowOf, wire } from '../flow/flowkit.js';
 import { bundleZip } from '../bundles/zip-helpers.js';
-import { fanOut, leaf } from '../helpers/budget-flows.js';
+import { caller, fanOut, leaf, spin } from '../helpers/budget-flows.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { installFlows, json, startRun, terminal, waitRun } from './runs-kit.js';
 
@@ -31,6 +32,37 @@ const upload = async (s: TestServer, bytes: Buffer) => {
   fd.set('file', new Blob([bytes]), 'bundle.flow');
   return s.api(`${GW}/bundles/upload`, { method: 'POST', body: fd });
 };
+
+describe('run budgets from the environment', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ env: { ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH: '3', ABSTRACTGATEWAY_RUN_MAX_STEPS: '200', ABSTRACTGATEWAY_RUN_MAX_CHILDREN: '2' } });
+    await installFlows(s, 'runaway', [caller('rec', 'rec'), spin, fanOut, leaf]);
+  });
+  after(() => s.close());
+
+  const failure = async (flowId: string, input_data = {}) => {
+    const id = await startRun(s, { bundle_id: 'runaway', flow_id: flowId, input_data });
+    await waitRun(s, id, terminal);
+    const runs = (await json(await s.api(`${GW}/runs?limit=100`))).items as any[];
+    return { runs, failed: runs.filter((r) => r.status === 'failed').map((r) => r.error as string) };
+  };
+
+  it('applies ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH, _RUN_MAX_STEPS and _RUN_MAX_CHILDREN', async () => {
+    const rec = await failure('rec');
+    assert.equal(rec.runs.length, 4, 'root + 3 nested children');
+    assert.equal(rec.failed.length, 1);
+    assert.match(rec.failed[0], /ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH=3/);
+    assert.match((await failure('spin')).failed.join('\n'), /ABSTRACTGATEWAY_RUN_MAX_STEPS=200/);
+    assert.match((await failure('fan_out', { n: 5 })).failed.join('\n'), /ABSTRACTGATEWAY_RUN_MAX_CHILDREN=2/);
+  });
+
+  it('refuses a start with a budget that is not a positive integer', () => {
+    for (const name of ['ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH', 'ABSTRACTGATEWAY_RUN_MAX_STEPS', 'ABSTRACTGATEWAY_BUNDLE_MAX_NODES', 'ABSTRACTGATEWAY_HISTORY_MAX_RECORDS']) {
+      assert.throws(() => loadConfig({ [name]: '0' }), (e) => e instanceof ConfigError && e.message.includes(`${name} must be a positive integer`));
+    }
+  });
+});
 
 describe('bundle graph limits', () => {
   let s: TestServer;
