@@ -63,7 +63,7 @@ export class Gateway implements Planes {
 
 /** One runtime scope's runtime, bundle catalog and workspace policy. */
 async function openPlane(c: Config, store: Store, runtimeId: string, opts: GatewayOptions): Promise<DataPlane> {
-  const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir }, store.clock);
+  const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
   const runtime = new Runtime({
     store,
     runtimeId,
@@ -71,8 +71,9 @@ async function openPlane(c: Config, store: Store, runtimeId: string, opts: Gatew
     effects: opts.effects,
     runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
     maxStepsPerTick: c.tickMaxSteps,
+    limits: c.runLimits,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
   });
-  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace) };
+  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), historyLimits: c.historyLimits };
 }

@@ -8,6 +8,7 @@ import { compileFlow } from '../flow/compiler.js';
 import type { CompiledWorkflow, WorkflowSource } from '../flow/types.js';
 import { Deprecations } from './deprecations.js';
 import { BundleRegistry, type DirectoryLoadResult } from './registry.js';
+import { DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
 
 /** Don't rescan the bundle dir more often than this when runs name unknown workflows. */
 const LAZY_RELOAD_INTERVAL_MS = 1000;
@@ -17,13 +18,16 @@ export interface CatalogLocation {
   flowsDir: string;
   /** This scope's data dir (deprecations file, dynamic flows). */
   dataDir: string;
+  /** Node and edge counts one bundle may compile (uploads and the flows dir alike). */
+  graphLimits?: GraphLimits;
 }
 
 export class BundleCatalog implements WorkflowSource {
   readonly flowsDir: string;
   readonly dataDir: string;
   readonly deprecations: Deprecations;
-  private current = new BundleRegistry({ compile: compileFlow });
+  readonly graphLimits: GraphLimits;
+  private current: BundleRegistry;
   private lastLoad: DirectoryLoadResult = { loaded: [], errors: [] };
   private lastLoadAt = -Infinity;
 
@@ -33,6 +37,8 @@ export class BundleCatalog implements WorkflowSource {
   ) {
     this.flowsDir = at.flowsDir;
     this.dataDir = at.dataDir;
+    this.graphLimits = at.graphLimits ?? DEFAULT_GRAPH_LIMITS;
+    this.current = this.emptyRegistry();
     mkdirSync(at.dataDir, { recursive: true });
     mkdirSync(at.flowsDir, { recursive: true });
     this.deprecations = new Deprecations(at.dataDir, clock);
@@ -42,6 +48,11 @@ export class BundleCatalog implements WorkflowSource {
     const catalog = new BundleCatalog(at, clock);
     await catalog.reloadBundles();
     return catalog;
+  }
+
+  /** A registry compiling under this catalog's limits (also used to validate uploads). */
+  emptyRegistry(): BundleRegistry {
+    return new BundleRegistry({ compile: compileFlow, graphLimits: this.graphLimits });
   }
 
   /** The registry in use; replaced as a whole by reloadBundles(). */
@@ -56,7 +67,7 @@ export class BundleCatalog implements WorkflowSource {
 
   /** Rebuild the registry from the bundle directory, then swap it in atomically. */
   async reloadBundles(): Promise<DirectoryLoadResult> {
-    const fresh = new BundleRegistry({ compile: compileFlow });
+    const fresh = this.emptyRegistry();
     const result = await fresh.loadDirectory(this.flowsDir);
     this.current = fresh;
     this.lastLoad = result;

@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundle, type BundleContents, type BundleLimits } from './archive.js';
 import { bundleError, type Manifest } from './manifest.js';
+import { checkGraphSize, DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
 import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds } from './namespace.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import {
@@ -22,6 +23,8 @@ export interface BundleRegistryOptions {
   /** The VisualFlow compiler (injected). Throws on an invalid flow. */
   compile: (flow: VisualFlow, opts?: { entryNode?: string; workflowId?: string }) => CompiledWorkflow;
   limits?: Partial<BundleLimits>;
+  /** Node and edge counts a bundle may compile; defaults in graph-limits.ts. */
+  graphLimits?: GraphLimits;
 }
 
 export interface LoadedBundle {
@@ -94,6 +97,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     const existing = this.getBundle(id, version);
     if (existing) throw bundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
 
+    checkGraphSize(ref, flows, this.options.graphLimits ?? DEFAULT_GRAPH_LIMITS);
     // Compile everything before touching the registry: a failure leaves no trace.
     const namespaced = namespaceBundleFlows(id, version, flows);
     const compileOrReject = (flowId: string, flow: VisualFlow, opts?: { entryNode: string; workflowId: string }) => {

@@ -228,7 +228,7 @@ async function orFail<T>(what: string, work: Promise<T>): Promise<T> {
 
 /** `POST /bundles/upload` once the bytes are in: validate, install, reload. */
 export async function installUpload(plane: DataPlane, bytes: Buffer, opts: { overwrite: boolean; reload: boolean }) {
-  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(plane.catalog.flowsDir, bytes, opts.overwrite));
+  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(plane.catalog.flowsDir, plane.catalog.emptyRegistry(), bytes, opts.overwrite));
   const reload = opts.reload ? await reloadAfterChange(plane, path) : NOT_RELOADED;
   return {
     ok: true as const,

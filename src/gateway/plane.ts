@@ -7,12 +7,15 @@ import type { BundleCatalog } from '../bundles/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
+import type { HistoryLimits } from './history-bundle.js';
 
 export interface DataPlane {
   readonly runtimeId: string;
   readonly runtime: Runtime;
   readonly catalog: BundleCatalog;
   readonly workspace: WorkspacePolicy;
+  /** Caps of one history_bundle export. */
+  readonly historyLimits: HistoryLimits;
 }
 
 /** What the HTTP layer needs from the composition root: the planes and process-wide registries. */

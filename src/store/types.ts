@@ -77,6 +77,19 @@ export interface Fence {
   epoch: number;
 }
 
+export interface UpdateRunOptions {
+  /** Write only while holding this lease (else LeaseLost). */
+  fence?: Fence;
+  /** Clear the lease in the same write. */
+  releaseLease?: boolean;
+  /**
+   * A run handed back while still runnable (its tick used up its slice) queues as if it became
+   * runnable at this instant: behind every run already waiting, so a spinning run cannot keep
+   * its place at the head of the claim order.
+   */
+  requeueAtMs?: number;
+}
+
 /**
  * Operations available inside one atomic transaction. Nothing is visible to other
  * readers until the transaction commits; if the callback throws, nothing is written.
@@ -90,9 +103,10 @@ export interface StoreTx {
   /**
    * Write a new checkpoint. Throws VersionConflict if the stored version is not
    * `expectedVersion`; with `fence`, throws LeaseLost unless the lease owner/epoch match.
-   * `releaseLease` clears the lease in the same write. Returns the new version.
+   * `releaseLease` clears the lease in the same write; `requeueAtMs` sends a runnable run to the
+   * back of the claim order. Returns the new version.
    */
-  updateRun(run: RunState, expectedVersion: number, opts?: { fence?: Fence; releaseLease?: boolean }): Promise<number>;
+  updateRun(run: RunState, expectedVersion: number, opts?: UpdateRunOptions): Promise<number>;
   /** Append records to a run's ledger, assigning seq ledger_len+1…; returns the last seq. */
   appendLedger(runId: string, records: StepRecord[]): Promise<number>;
   /** First `completed` ledger record of the run carrying this idempotency key. */

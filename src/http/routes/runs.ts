@@ -74,7 +74,7 @@ export async function runRoutes(app: GatewayApp): Promise<void> {
       const mode = req.query.ledger_mode.trim().toLowerCase();
       if (mode !== 'tail' && mode !== 'full') throw invalid("ledger_mode must be 'tail' or 'full'");
       try {
-        return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode });
+        return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode }, req.plane.historyLimits);
       } catch (err) {
         if (err instanceof GatewayError) throw err;
         throw internal(`Failed to export history bundle: ${(err as Error).message}`, err);

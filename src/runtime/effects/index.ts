@@ -5,6 +5,7 @@ import type { EffectHandler, EffectHandlers } from './types.js';
 import { answerUser, askUser, waitEvent, waitUntil } from './waits.js';
 import { emitEvent } from './emit-event.js';
 import { startSubworkflow } from './subworkflow.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from '../budgets.js';
 
 const PROVIDER_EFFECTS: Record<string, string> = {
   llm_call: 'LLM',
@@ -24,14 +25,14 @@ function unavailable(what: string): EffectHandler {
   };
 }
 
-export function defaultEffectHandlers(overrides: Record<string, EffectHandler> = {}): EffectHandlers {
+export function defaultEffectHandlers(overrides: Record<string, EffectHandler> = {}, limits: RunLimits = DEFAULT_RUN_LIMITS): EffectHandlers {
   const table = new Map<string, EffectHandler>([
     ['ask_user', askUser],
     ['answer_user', answerUser],
     ['wait_event', waitEvent],
     ['wait_until', waitUntil],
     ['emit_event', emitEvent],
-    ['start_subworkflow', startSubworkflow],
+    ['start_subworkflow', startSubworkflow(limits)],
   ]);
   for (const [type, what] of Object.entries(PROVIDER_EFFECTS)) table.set(type, unavailable(what));
   for (const [type, h] of Object.entries(overrides)) table.set(type, h);
