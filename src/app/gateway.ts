@@ -13,6 +13,7 @@ import { ProviderRegistry } from '../providers/registry.js';
 import type { EffectHandler } from '../runtime/effects/types.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
+import type { StoreHealth } from '../store/write-health.js';
 import { openStore } from './store-factory.js';
 
 export interface GatewayOptions {
@@ -45,6 +46,10 @@ export class Gateway implements Planes {
 
   get dataDir(): string {
     return this.config.dataDir;
+  }
+
+  storeHealth(): Promise<StoreHealth> {
+    return this.store.writeHealth();
   }
 
   /** Start the runner (unless runner=false). */

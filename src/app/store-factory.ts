@@ -13,7 +13,7 @@ export async function openStore(config: Config, clock: Clock): Promise<Store> {
       // Processes sharing the data dir (API + separate runner) wake each other through sockets there.
       const notifier = await openSocketNotifier(config.dataDir);
       try {
-        return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock });
+        return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock, maxBytes: config.dbMaxBytes });
       } catch (err) {
         await notifier.close();
         throw err;

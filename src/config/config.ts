@@ -31,6 +31,8 @@ export interface Config {
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
   workspace: WorkspaceSettings;
+  /** ABSTRACTGATEWAY_DB_MAX_BYTES: cap on the SQLite file (writes beyond fail with 503); unset = none. */
+  dbMaxBytes?: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +101,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
   };
   return { ...config, ...overrides };
 }
