@@ -20,6 +20,8 @@ export interface GatewayOptions {
   /** Effect handlers replacing or adding to the defaults (embedders, tests at the network boundary). */
   effects?: Record<string, EffectHandler>;
   clock?: Clock;
+  /** Where the store and the runner report failure streaks (full disk, read-only data dir); default: stderr. */
+  report?: (message: string) => void;
 }
 
 export class Gateway implements Planes {
@@ -34,7 +36,7 @@ export class Gateway implements Planes {
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-    const store = await openStore(config, opts.clock ?? systemClock);
+    const store = await openStore(config, opts.clock ?? systemClock, opts.report);
     try {
       return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts));
     } catch (err) {
@@ -74,7 +76,7 @@ async function openPlane(c: Config, store: Store, runtimeId: string, opts: Gatew
     runtimeId,
     workflows: catalog,
     effects: opts.effects,
-    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
+    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs, log: opts.report } : false,
     maxStepsPerTick: c.tickMaxSteps,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,

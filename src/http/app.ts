@@ -46,7 +46,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     bodyLimit: 1024 * 1024 * 1024,
     genReqId: requestIdFor,
     // Every id accepted on write fits in a path segment (model/limits.ts); longer segments get 414.
-    maxParamLength: MAX_PATH_PARAM_CHARS,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as GatewayApp;
   const report = o.report ?? reportToStderr;

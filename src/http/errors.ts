@@ -23,9 +23,18 @@ interface AjvError {
 
 const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
+/**
+ * A value that fails a `T | null` union (Nullable) gets three errors: "not null", the reason
+ * it is not a valid T, and "matches no branch". Only the reason tells the client anything.
+ */
+function withoutUnionNoise(errors: AjvError[]): AjvError[] {
+  const reasons = new Set(errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null')).map((e) => e.instancePath));
+  return errors.filter((e) => !reasons.has(e.instancePath) || (e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null')));
+}
+
 /** Ajv errors → FastAPI-style items {type, loc, msg, input}. */
 function validationItems(errors: AjvError[], context: string, input: unknown) {
-  return errors.map((e) => {
+  return withoutUnionNoise(errors).map((e) => {
     const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     const loc: (string | number)[] = [LOC_ROOT[context] ?? context, ...path];
     let type = e.keyword;

@@ -14,7 +14,7 @@ const REDACTED = '<server path>';
 export function pathRedactor(dirs: string[]): Redactor {
   const roots = [...new Set([...dirs, process.cwd(), homedir(), tmpdir()].map((d) => d.replace(/\/+$/, '')).filter((d) => d.length > 1))];
   roots.sort((a, b) => b.length - a.length);
-  const underRoot = roots.length === 0 ? null : new RegExp(`(?:${roots.map(escape).join('|')})(?=[/\\s'"),]|$)[^\\s'"),]*`, 'g');
+  const underRoot = roots.length === 0 ? null : new RegExp(`(?:${roots.map(escape).join('|')})(?![\\w.@-])[^\\s'"),:;]*`, 'g');
   return (text, anyAbsolute) => {
     const out = underRoot ? text.replace(underRoot, REDACTED) : text;
     return anyAbsolute ? out.replace(ANY_ABSOLUTE, `$1${REDACTED}`) : out;
