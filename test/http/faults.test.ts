@@ -9,6 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/http.js';
@@ -144,5 +145,26 @@ describe('a read-only store (SQLITE_READONLY)', () => {
     await waitUntil(() => runner.retryDelayMs === 0, 'the runner to recover');
     assert.equal(matching(reports, /^runner store write recovered after \d+ failure/) - recoveredBefore, 1, reports.join('\n'));
     await waitUntil(async () => (await health(s)).status === 200, 'health to recover');
+  });
+});
+
+describe('the audit log', () => {
+  it('reports its own write failures once per streak, and its recovery', async () => {
+    const reports: string[] = [];
+    const s = await startServer({ report: (m) => reports.push(m), config: { runner: false } });
+    try {
+      // A directory where the log file should be: every append fails (EISDIR), even as root.
+      const file = join(s.dataDir, 'audit_log.jsonl');
+      await mkdir(file);
+      for (let i = 0; i < 3; i++) await s.api('/api/gateway/bundles/reload', { method: 'POST' });
+      await waitUntil(() => reports.some((l) => l.startsWith('audit log write failed: EISDIR')), 'the audit failure report');
+      await rmdir(file);
+      await s.api('/api/gateway/bundles/reload', { method: 'POST', headers: { 'x-client-id': 'after-recovery' } });
+      await waitUntil(() => reports.some((l) => /^audit log write recovered after \d+ failure/.test(l)), 'the audit recovery report');
+      assert.equal(matching(reports, /^audit log write failed/), 1, reports.join('\n'));
+      assert.match(await readFile(file, 'utf8'), /after-recovery/);
+    } finally {
+      await s.close();
+    }
   });
 });
