@@ -51,12 +51,11 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as GatewayApp;
   const report = o.report ?? reportToStderr;
   const dataDir = o.gateway.dataDir;
-  installErrorHandling(app, report, pathRedactor([dataDir, o.gateway.root.catalog.flowsDir]));
+  const endStorageStreak = installErrorHandling(app, report, pathRedactor([dataDir, o.gateway.root.catalog.flowsDir]));
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
   const { tokens } = await ensureAuthTokens(security, dataDir);
   registerSecurity(app, { ...security, tokens }, dataDir, o.guards, report);
-  app.addHook('preValidation', jsonDepthCap(security.maxJsonDepth));
   await registerOpenApi(app);
   // Local mode: every principal works on the root data plane. Hosted mode maps each user to a
   // runtime scope of their own here, after the security guards have set req.principal.
@@ -68,6 +67,9 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   await app.register(publicHealthRoutes, { gateway: o.gateway });
   await app.register(
     async (gw) => {
+      // Only the gateway surface takes bodies and writes: /api/health pays for neither hook.
+      gw.addHook('preValidation', jsonDepthCap(security.maxJsonDepth));
+      gw.addHook('onResponse', endStorageStreak);
       await gw.register(pingRoutes);
       await gw.register(ledgerStreamRoutes);
       await gw.register(runRoutes);

@@ -3,7 +3,7 @@
 // become a 500, and server faults never pass for client mistakes: a storage fault (full disk,
 // read-only data dir) is a 503 whatever layer it escaped from. No server path leaves in a body.
 
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, onResponseHookHandler } from 'fastify';
 import { GatewayError } from '../errors.js';
 import { FaultStreak } from '../model/fault-streak.js';
 import { faultReason, isStorageFault, storageFault } from '../store/faults.js';
@@ -77,16 +77,11 @@ function asServerFault(err: unknown): GatewayError | undefined {
 
 /**
  * `report`: where server faults are logged (a storage fault once per streak, every 500);
- * `redact`: scrubs server paths from error messages.
+ * `redact`: scrubs server paths from error messages. Returns the onResponse hook that ends a
+ * storage fault streak with the next write request that succeeds (install it where writes are).
  */
-export function installErrorHandling(app: FastifyInstance, report: (message: string) => void, redact: Redactor): void {
+export function installErrorHandling(app: FastifyInstance, report: (message: string) => void, redact: Redactor): onResponseHookHandler {
   const storage = new FaultStreak('request on the data store', report);
-  // The streak ends with the next write request that succeeds. A callback hook, not an async
-  // one: it runs on every response.
-  app.addHook('onResponse', (req, reply, done) => {
-    if (storage.failing && req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) storage.ok();
-    done();
-  });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const fault = asServerFault(err);
     if (fault) {
@@ -113,4 +108,9 @@ export function installErrorHandling(app: FastifyInstance, report: (message: str
     return sendError(reply, new GatewayError('GW_ERR_INTERNAL', 'Internal Server Error'));
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, new GatewayError('GW_ERR_NOT_FOUND', 'Not Found')));
+  // A callback hook, not an async one: it runs on every response of its scope.
+  return (req, reply, done) => {
+    if (storage.failing && req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) storage.ok();
+    done();
+  };
 }

@@ -8,10 +8,16 @@ import { GatewayError } from '../errors.js';
 export const MAX_ID_CHARS = 100;
 
 /**
- * Longest path segment the router accepts: a workflow id `<bundle_id>@<version>:<flow_id>` is
- * made of three ids and still has to fit in `/workflows/{workflow_id}/flow`.
+ * Longest reference made of ids: a workflow id `<bundle_id>@<version>:<flow_id>` is three ids
+ * and still has to fit in `/workflows/{workflow_id}/flow`.
  */
-export const MAX_PATH_PARAM_CHARS = 3 * MAX_ID_CHARS + 2;
+export const MAX_REF_CHARS = 3 * MAX_ID_CHARS + 2;
+
+/**
+ * Longest path segment the router accepts. It measures the segment as sent, percent-encoded:
+ * up to 9 characters (3 UTF-8 bytes as %XX) per character of the id.
+ */
+export const MAX_PATH_PARAM_CHARS = 9 * MAX_REF_CHARS;
 
 /** Idempotency-Key: hashed into the run id, so it is never a path segment (Stripe's limit). */
 export const MAX_IDEMPOTENCY_KEY_CHARS = 255;

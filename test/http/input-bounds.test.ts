@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { bundleZip } from '../bundles/zip-helpers.js';
 import { exec, flowOf, wire } from '../flow/flowkit.js';
-import { MAX_ID_CHARS, MAX_IDEMPOTENCY_KEY_CHARS, MAX_PATH_PARAM_CHARS } from '../../src/model/limits.js';
+import { MAX_ID_CHARS, MAX_IDEMPOTENCY_KEY_CHARS, MAX_REF_CHARS } from '../../src/model/limits.js';
 import { pathRedactor } from '../../src/http/redact.js';
 import { demoFlows, installFlows, json, postCommand, startRun, waitingOnKey, waitRun } from './runs-kit.js';
 
@@ -41,7 +41,7 @@ describe('input bounds at write', () => {
   it('ids longer than the limit are refused with 422 and create nothing', async () => {
     const before = await runCount(s);
     await assertTooLong(await s.api(`${GW}/runs/start`, { method: 'POST', json: { bundle_id: 'demo', flow_id: 'echo', session_id: id(MAX_ID_CHARS + 1) } }), ['body', 'session_id']);
-    await assertTooLong(await s.api(`${GW}/runs/start`, { method: 'POST', json: { bundle_id: id(MAX_PATH_PARAM_CHARS + 1), flow_id: 'echo' } }), ['body', 'bundle_id']);
+    await assertTooLong(await s.api(`${GW}/runs/start`, { method: 'POST', json: { bundle_id: id(MAX_REF_CHARS + 1), flow_id: 'echo' } }), ['body', 'bundle_id']);
     await assertTooLong(
       await s.api(`${GW}/runs/start`, { method: 'POST', json: { bundle_id: 'demo', flow_id: 'echo' }, headers: { 'idempotency-key': id(MAX_IDEMPOTENCY_KEY_CHARS + 1) } }),
       ['header', 'idempotency-key'],
@@ -61,6 +61,10 @@ describe('input bounds at write', () => {
     // A workflow id made of three ids at the limit still fits a path segment (404, not 414).
     const workflowId = `${id(MAX_ID_CHARS)}@${id(MAX_ID_CHARS, '1')}:${id(MAX_ID_CHARS, 'f')}`;
     assert.equal((await s.api(`${GW}/workflows/${workflowId}/flow`)).status, 404);
+    // So does an id at the limit whose every character is percent-encoded as 3 UTF-8 bytes.
+    const encoded = encodeURIComponent(id(MAX_ID_CHARS, '€'));
+    await json(await postCommand(s, { command_id: id(MAX_ID_CHARS, '€'), run_id: 'r', type: 'pause' }));
+    assert.equal((await json(await s.api(`${GW}/commands/${encoded}`))).command_id, id(MAX_ID_CHARS, '€'));
   });
 
   it('a bundle whose manifest bundle_id is 5,000 characters is a 422 without any server path', async () => {

@@ -6,16 +6,16 @@ import { GatewayError, internal, invalid } from '../../errors.js';
 import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
 import { AnyObject, Nullable, OptionalId, OptionalString } from '../schema.js';
-import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_PATH_PARAM_CHARS } from '../../model/limits.js';
+import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_REF_CHARS } from '../../model/limits.js';
 
 const RunParams = Type.Object({ run_id: Type.String() });
 
 const StartBody = Type.Object(
   {
-    bundle_id: OptionalId("Bundle id or 'id@version'. Optional when flow_id is namespaced ('bundle:flow').", MAX_PATH_PARAM_CHARS),
+    bundle_id: OptionalId("Bundle id or 'id@version'. Optional when flow_id is namespaced ('bundle:flow').", MAX_REF_CHARS),
     flow_id: OptionalId(
       "Flow id, 'bundle[@version]:flow', or a raw registered workflow id. Optional when the bundle has one (or a default) entrypoint.",
-      MAX_PATH_PARAM_CHARS,
+      MAX_REF_CHARS,
     ),
     bundle_version: OptionalId('Exact bundle version; default: the latest loaded (published preferred).'),
     input_data: Type.Optional(AnyObject('Run inputs: entrypoint pin values plus well-known keys (workspace_root, context, ...).')),
