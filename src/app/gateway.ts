@@ -13,12 +13,15 @@ import { ProviderRegistry } from '../providers/registry.js';
 import type { EffectHandler } from '../runtime/effects/types.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
+import type { StoreHealth } from '../store/write-health.js';
 import { openStore } from './store-factory.js';
 
 export interface GatewayOptions {
   /** Effect handlers replacing or adding to the defaults (embedders, tests at the network boundary). */
   effects?: Record<string, EffectHandler>;
   clock?: Clock;
+  /** Where the store and the runner report failure streaks (full disk, read-only data dir); default: stderr. */
+  report?: (message: string) => void;
 }
 
 export class Gateway implements Planes {
@@ -33,7 +36,7 @@ export class Gateway implements Planes {
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-    const store = await openStore(config, opts.clock ?? systemClock);
+    const store = await openStore(config, opts.clock ?? systemClock, opts.report);
     try {
       return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts));
     } catch (err) {
@@ -45,6 +48,10 @@ export class Gateway implements Planes {
 
   get dataDir(): string {
     return this.config.dataDir;
+  }
+
+  storeHealth(): Promise<StoreHealth> {
+    return this.store.writeHealth();
   }
 
   /** Start the runner (unless runner=false). */
@@ -69,7 +76,7 @@ async function openPlane(c: Config, store: Store, runtimeId: string, opts: Gatew
     runtimeId,
     workflows: catalog,
     effects: opts.effects,
-    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
+    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs, log: opts.report } : false,
     maxStepsPerTick: c.tickMaxSteps,
     limits: c.runLimits,
     inlineLimitBytes: c.inlineLimitBytes,

@@ -37,6 +37,8 @@ export interface Config {
   bundleGraphLimits: BundleGraphSettings;
   /** history_bundle export caps (issue 7): over them the export is truncated and says so. */
   historyLimits: HistoryLimitSettings;
+  /** ABSTRACTGATEWAY_DB_MAX_BYTES: cap on the SQLite file (writes beyond fail with 503); unset = none. */
+  dbMaxBytes?: number;
 }
 
 export interface RunLimitSettings {
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
   };
   return { ...config, ...overrides };
 }

@@ -5,6 +5,7 @@
 
 import type { BundleCatalog } from '../bundles/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { StoreHealth } from '../store/write-health.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
 import type { HistoryLimits } from './history-bundle.js';
@@ -25,4 +26,6 @@ export interface Planes {
   /** The root data plane: local mode serves every request from it. */
   readonly root: DataPlane;
   readonly providers: ProviderRegistry;
+  /** Whether the store can be written (/api/health). */
+  storeHealth(): Promise<StoreHealth>;
 }

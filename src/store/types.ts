@@ -8,6 +8,7 @@ import type { CommandRecord } from '../model/command.js';
 import type { JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../model/run.js';
 import type { Clock } from '../model/time.js';
 import type { Notifier } from './notifier.js';
+import type { StoreHealth } from './write-health.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
 export interface StoredRun {
@@ -181,6 +182,8 @@ export interface Store {
   readonly notifier: Notifier;
   /** The process clock (injected by the composition root): timestamps, timers, leases. */
   readonly clock: Clock;
+  /** Whether writes currently reach the disk (probes when its knowledge is stale): /api/health. */
+  writeHealth(): Promise<StoreHealth>;
   /** Closes the store (not the notifier, which its creator owns). */
   close(): Promise<void>;
 }
