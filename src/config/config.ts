@@ -44,7 +44,7 @@ export interface Config {
 export interface RunLimitSettings {
   /** ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH: nesting of subflow child runs below a root. */
   maxSubflowDepth: number;
-  /** ABSTRACTGATEWAY_RUN_MAX_STEPS: nodes one run may execute over its life. */
+  /** ABSTRACTGATEWAY_RUN_MAX_STEPS: nodes one run may execute without waiting once. */
   maxSteps: number;
   /** ABSTRACTGATEWAY_RUN_MAX_CHILDREN: child runs one run may start. */
   maxChildren: number;

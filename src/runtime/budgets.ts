@@ -8,7 +8,7 @@ import type { RunState, RunUsage } from '../model/run.js';
 export interface RunLimits {
   /** Subflow nesting below a root run (ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH). */
   maxSubflowDepth: number;
-  /** Nodes one run may execute over its life (ABSTRACTGATEWAY_RUN_MAX_STEPS). */
+  /** Nodes one run may execute without waiting once (ABSTRACTGATEWAY_RUN_MAX_STEPS). */
   maxSteps: number;
   /** Child runs one run may start (ABSTRACTGATEWAY_RUN_MAX_CHILDREN). */
   maxChildren: number;
@@ -22,7 +22,7 @@ export function usageOf(run: RunState): RunUsage {
 }
 
 export const stepBudgetError = (limit: number) =>
-  `RunBudgetExceeded: the run executed ${limit} steps, the limit ABSTRACTGATEWAY_RUN_MAX_STEPS=${limit} (an exec cycle or a loop that never ends?)`;
+  `RunBudgetExceeded: the run executed ${limit} steps without waiting, the limit ABSTRACTGATEWAY_RUN_MAX_STEPS=${limit} (an exec cycle or a loop that never ends?)`;
 
 export const childBudgetError = (limit: number) =>
   `RunBudgetExceeded: the run already started ${limit} child runs, the limit ABSTRACTGATEWAY_RUN_MAX_CHILDREN=${limit}`;

@@ -66,6 +66,9 @@ export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: Effec
     run.status = 'failed';
     run.error = outcome.error;
   } else if (outcome.status === 'waiting') {
+    // The step budget counts steps between waits: a long-lived run (listener, schedule) that
+    // keeps waiting never runs out; a loop that never waits does.
+    if (run.usage) run.usage.steps = 0;
     notePrevious(run, plan);
     run.status = 'waiting';
     run.waiting = outcome.wait;

@@ -70,6 +70,15 @@ describe('run budgets', () => {
     assert.match(JSON.stringify(await h.ledger(parent)), /"success":false,"error":"RunBudgetExceeded/);
   });
 
+  it('the step budget counts steps between waits: a loop that waits on each turn runs past it', async () => {
+    const h = await harness({ limits: { maxSteps: 20 } });
+    const wf = await h.addFlows('waits', [fanOut, leaf]);
+    const id = await h.start(wf.fan_out, { n: 30 });
+    const done = await h.waitFor(id, isDone);
+    assert.equal(done.status, 'completed', done.error ?? '');
+    assert.ok((await h.ledger(id)).filter((r) => r.status === 'waiting').length >= 30, 'it waited on every child');
+  });
+
   it('a run starting more children than allowed fails naming the limit', async () => {
     const h = await harness({ limits: { maxChildren: 3 } });
     const wf = await h.addFlows('fan', [fanOut, leaf]);
