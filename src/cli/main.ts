@@ -63,11 +63,11 @@ function boundUrl(address: AddressInfo | string | null): string {
 
 async function serve(config: Config, env: Env, listen: { host: string; port: number }): Promise<void> {
   const security = loadSecurityConfig(env);
+  const connections = loadConnectionConfig(env);
   const { tokens, generatedPath } = await ensureAuthTokens(security, config.dataDir);
   if (generatedPath) say(`no ABSTRACTGATEWAY_AUTH_TOKEN set: generated an admin token in ${generatedPath} (mode 0600)`);
   for (const w of startupChecks(listen.host, security, tokens)) say(`warning: ${w}`);
 
-  const connections = loadConnectionConfig(env);
   const gateway = await openGateway(config);
   const app = await buildApp({ gateway, env, security: { ...security, tokens }, connections });
   gateway.start();
