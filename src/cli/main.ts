@@ -23,10 +23,14 @@ type Env = Record<string, string | undefined>;
 
 const say = (msg: string) => process.stderr.write(`abstractgateway: ${msg}\n`);
 
+/** The first SIGTERM/SIGINT; both handlers go with it, so a second signal ends the process at once. */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    const on = (signal: string) => {
+      process.off('SIGTERM', on).off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on).on('SIGINT', on);
   });
 }
 
