@@ -169,12 +169,12 @@ export interface ServerProc {
  * Starts `node dist/src/cli/main.js serve` in its own process (own event loop; the two cores are
  * still shared with the load generator). The shell raises the fd soft limit first.
  */
-export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}): Promise<ServerProc> {
+export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, cli = CLI): Promise<ServerProc> {
   const port = await freePort();
   // AGW_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles only the server.
   const nodeArgs = process.env.AGW_BENCH_SERVER_NODE_ARGS ?? '';
   const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
-  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${CLI}" serve --host 127.0.0.1 --port ${port}`], {
+  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${cli}" serve --host 127.0.0.1 --port ${port}`], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
