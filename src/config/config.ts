@@ -90,7 +90,7 @@ export function parseBool(value: string | undefined, dflt: boolean, name = 'valu
   throw new ConfigError(`${name} must be a boolean (1/0, true/false, yes/no, on/off), got '${value}'`);
 }
 
-function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
+export function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
   const raw = env[name]?.trim();
   if (!raw) return dflt;
   const n = Number(raw);
