@@ -31,6 +31,9 @@ export interface Config {
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
   workspace: WorkspaceSettings;
+  // --- SSE slow consumers (issue 7) ---
+  /** ABSTRACTGATEWAY_SSE_STALL_S: an SSE stream whose client reads nothing for this long is closed. */
+  sseStallMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +102,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    sseStallMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_SSE_STALL_S', 30) * 1000),
   };
   return { ...config, ...overrides };
 }

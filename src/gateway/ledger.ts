@@ -71,16 +71,19 @@ export async function ledgerBatch(plane: DataPlane, runs: { run_id: string; afte
 }
 
 /**
- * Follow a run's ledger from `after`: replay, then live records as they commit. `onEnd` fires
- * after the run's terminal record has been delivered, or when the watch fails.
+ * Follow a run's ledger from `after`: replay, then live records as they commit, at the pace
+ * `deliver` takes them (see Backpressure). `onEnd` fires after the run's terminal record has
+ * been taken, or when the watch fails.
  */
 export function followLedger(plane: DataPlane, runId: string, after: number, deliver: LedgerConsumer, onEnd: () => void): LedgerSubscription {
   return plane.runtime.watchLedger(
     runId,
     after,
     async (records: StepRecord[], cursor, json) => {
-      await deliver(records, cursor, json);
-      if (records.some(isTerminalStatusRecord)) onEnd();
+      const full = await deliver(records, cursor, json);
+      const taken = full ? records.slice(0, full.taken) : records;
+      if (taken.some(isTerminalStatusRecord)) onEnd();
+      return full;
     },
     () => onEnd(),
   );

@@ -4,6 +4,7 @@
 // caller can only ever reach the data of that scope. The composition root builds one per scope.
 
 import type { BundleCatalog } from '../bundles/catalog.js';
+import type { Config } from '../config/config.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
@@ -22,4 +23,6 @@ export interface Planes {
   /** The root data plane: local mode serves every request from it. */
   readonly root: DataPlane;
   readonly providers: ProviderRegistry;
+  /** The process configuration (HTTP reads its stream settings from it). */
+  readonly config: Config;
 }

@@ -59,7 +59,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   await app.register(
     async (gw) => {
       await gw.register(pingRoutes);
-      await gw.register(ledgerStreamRoutes);
+      await gw.register(ledgerStreamRoutes, { stallMs: o.gateway.config.sseStallMs });
       await gw.register(runRoutes);
       await gw.register(ledgerRoutes);
       await gw.register(commandRoutes);
