@@ -42,23 +42,32 @@ export class SseReader {
   }
 
   private parse(): void {
-    let idx;
-    while ((idx = this.buf.indexOf('\n\n')) >= 0) {
-      const block = this.buf.slice(0, idx);
-      this.buf = this.buf.slice(idx + 2);
-      const frame: SseFrame = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) frame.comment = line.slice(1).trim();
-        else {
-          const c = line.indexOf(':');
-          const key = line.slice(0, c);
-          const value = line.slice(c + 1).replace(/^ /, '');
-          if (key === 'id' || key === 'event' || key === 'data') frame[key] = value;
-        }
-      }
-      this.frames.push(frame);
-    }
+    const { frames, rest } = parseFrames(this.buf);
+    this.frames.push(...frames);
+    this.buf = rest;
   }
+}
+
+/** The complete frames in `text`, and the incomplete tail (a frame cut off mid-way). */
+export function parseFrames(text: string): { frames: SseFrame[]; rest: string } {
+  const frames: SseFrame[] = [];
+  let idx;
+  while ((idx = text.indexOf('\n\n')) >= 0) {
+    const block = text.slice(0, idx);
+    text = text.slice(idx + 2);
+    const frame: SseFrame = {};
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+      else {
+        const c = line.indexOf(':');
+        const key = line.slice(0, c);
+        const value = line.slice(c + 1).replace(/^ /, '');
+        if (key === 'id' || key === 'event' || key === 'data') frame[key] = value;
+      }
+    }
+    frames.push(frame);
+  }
+  return { frames, rest: text };
 }
 
 export const steps = (frames: SseFrame[]) => frames.filter((f) => f.event === 'step').map((f) => JSON.parse(f.data!));
