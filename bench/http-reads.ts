@@ -2,7 +2,10 @@
 // clients have stopped reading. Used by bench/http.bench.ts (`--only reads,stalled`).
 
 import { connect, type Socket } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { TOKEN, cannon, newServer, rssMiB, sleep, type RpsResult } from './http-kit.js';
+
+const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 export interface ReadsResult {
   healthRps: number;
@@ -58,23 +61,24 @@ export interface StalledResult {
   healthP50: number;
   healthP99: number;
   healthRps: number;
-  /** Streams the server had closed when the health measurement ended. */
+  /** Streams the server had closed when the health measurement ended (by its open files). */
   closedByServer: number;
+  /** Seconds from the last stream opened until the server had closed them all (stall limit), or NaN. */
+  allClosedS: number;
 }
 
 /** Opens an SSE stream on a raw socket, waits for its status line, then never reads again. */
-function stalledStream(port: number, path: string): Promise<{ socket: Socket; closed: () => boolean }> {
+function stalledStream(port: number, path: string): Promise<Socket> {
+  // Raw socket: node:http would keep reading into its own buffers; this client reads one chunk.
   return new Promise((resolve, reject) => {
-    let closed = false;
     const socket = connect(port, '127.0.0.1', () => {
       socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nAccept: text/event-stream\r\n\r\n`);
     });
     socket.once('data', (chunk) => {
       socket.pause(); // from here on the kernel buffers fill and the server sees a full socket
       if (!chunk.toString('latin1').startsWith('HTTP/1.1 200')) reject(new Error(`stream → ${chunk.toString('latin1').slice(0, 80)}`));
-      else resolve({ socket, closed: () => closed });
+      else resolve(socket);
     });
-    socket.on('close', () => (closed = true));
     socket.on('error', reject);
   });
 }
@@ -85,21 +89,29 @@ function stalledStream(port: number, path: string): Promise<{ socket: Socket; cl
  */
 export async function stalledStreams(streams = 1000, duration = 10, extraEnv: Record<string, string> = {}): Promise<StalledResult> {
   const s = await newServer(extraEnv);
-  const open: { socket: Socket; closed: () => boolean }[] = [];
+  const open: Socket[] = [];
   try {
     const id = await s.client.start('chatty', { n: 3000 });
     const run = await s.client.waitFor(id, (r) => r.status === 'completed', 120_000);
     await sleep(500);
     const rssIdleMiB = rssMiB(s.srv.pid);
+    const fdsIdle = openFds(s.srv.pid);
     for (let i = 0; i < streams; i += 50) {
       const batch = Array.from({ length: Math.min(50, streams - i) }, () => stalledStream(s.srv.port, `/api/gateway/runs/${id}/ledger/stream?heartbeat_s=1`));
       open.push(...(await Promise.all(batch)));
     }
+    const openedAt = Date.now();
+    const fdsOpen = openFds(s.srv.pid);
     await sleep(2000); // let every stream fill its socket
     const rssStalledMiB = rssMiB(s.srv.pid);
     const url = `http://127.0.0.1:${s.srv.port}/api/health`;
     await cannon(url, {}, 32, 2); // warm-up
     const h = await cannon(url, {}, 32, duration);
+    // A paused client socket never sees the server's FIN: count the server's open files instead.
+    const closedByServer = Math.max(0, fdsOpen - openFds(s.srv.pid));
+    // The stall limit (default 30 s) then closes every stream; wait up to 60 s for it.
+    while (openFds(s.srv.pid) > fdsIdle + 10 && Date.now() - openedAt < 60_000) await sleep(100);
+    const allClosedS = openFds(s.srv.pid) <= fdsIdle + 10 ? (Date.now() - openedAt) / 1000 : NaN;
     return {
       streams,
       records: run.ledger_len,
@@ -108,10 +120,11 @@ export async function stalledStreams(streams = 1000, duration = 10, extraEnv: Re
       healthP50: h.p50,
       healthP99: h.p99,
       healthRps: h.rps,
-      closedByServer: open.filter((o) => o.closed()).length,
+      closedByServer,
+      allClosedS,
     };
   } finally {
-    for (const o of open) o.socket.destroy();
+    for (const socket of open) socket.destroy();
     await s.close();
   }
 }
