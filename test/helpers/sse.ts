@@ -25,7 +25,9 @@ export class SseReader {
       if (this.ended) throw new Error(`stream ended before condition; frames: ${JSON.stringify(this.frames.slice(-5))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timeout; frames: ${JSON.stringify(this.frames.slice(-5))}`);
-      const chunk = await Promise.race([this.reader.read(), new Promise<null>((r) => setTimeout(() => r(null), left))]);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([this.reader.read(), new Promise<null>((r) => (timer = setTimeout(() => r(null), left)))]);
+      clearTimeout(timer); // else every chunk read leaves a timer that keeps the process alive
       if (chunk === null) continue;
       if (chunk.done) {
         this.ended = true;

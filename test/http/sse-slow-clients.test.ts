@@ -13,6 +13,8 @@ import { writeBundleDir, workflowIds } from '../helpers/bundles.js';
 import { SseReader, hasDone, parseFrames, steps } from '../helpers/sse.js';
 import { waitUntil } from '../helpers/processes.js';
 import type { RunState, StepRecord } from '../../src/model/run.js';
+import { makeRecord } from '../../src/runtime/records.js';
+import { nowIso } from '../../src/model/time.js';
 
 /** for i in [0, n): answer_user(big + i): two records per iteration, each carrying `big`. */
 const bigFlow = flowOf(
@@ -91,9 +93,16 @@ describe('SSE slow clients', () => {
     const onWarning = (w: Error) => warnings.push(w);
     process.on('warning', onWarning);
     try {
-      // 200 records of ~100 KB: a replay of ~20 MB, far more than the sockets' buffers hold.
+      // A waiting run given 200 records of ~100 KB in one transaction: a replay of ~20 MB, far more
+      // than the sockets' buffers hold. Answering it later appends the terminal record.
+      const { run_id: id } = await s.plane.runtime.startRun({ workflow_id: wf.ask });
+      const run = await waitFor(id, (r) => r.status === 'waiting');
       const big = 'x'.repeat(100_000);
-      const { run_id: id } = await s.plane.runtime.startRun({ workflow_id: wf.big, input_data: { n: 100, big } });
+      const filler = Array.from({ length: 200 }, (_, i) =>
+        makeRecord(run, { node_id: 'say', status: 'completed', effect: { type: 'answer_user', payload: { message: `${i}${big}` }, result_key: null } }, nowIso()),
+      );
+      await s.gateway.store.scope(s.plane.runtimeId).tx((tx) => tx.appendLedger(id, filler));
+      await s.plane.runtime.submitCommand({ run_id: id, type: 'resume', payload: { payload: { response: 'Ada' } } });
       await waitFor(id, (r) => r.status === 'completed');
       const ledger = await ledgerOf(id);
       const ledgerBytes = ledger.reduce((n, r) => n + JSON.stringify(r).length, 0);
