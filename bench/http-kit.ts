@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
 import { exec, data, wire, flowOf, pure } from '../test/flow/flowkit.js';
+import { writeBundleDir } from '../test/helpers/bundles.js';
 import type { VisualFlow } from '../src/flow/types.js';
 
 export const TOKEN = 'bench-token-0123456789abcdef0123';
@@ -221,6 +226,48 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** A fresh server (own process) on a fresh data dir with the benchmark flows installed. */
+export async function newServer(extraEnv: Record<string, string> = {}, split = false): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'agw-httpbench-'));
+  const flowsDir = join(root, 'flows');
+  await mkdir(flowsDir, { recursive: true });
+  await writeBundleDir(flowsDir, BUNDLE, FLOWS);
+  const srv = await startServer(join(root, 'data'), flowsDir, extraEnv, split);
+  const client = new Client(srv.port);
+  return {
+    srv,
+    client,
+    root,
+    async close() {
+      client.close();
+      await srv.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RpsResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  bytesPerReq: number;
+}
+
+/** autocannon against one URL; latencies in ms. */
+export async function cannon(url: string, headers: Record<string, string>, connections: number, duration: number, extra: Partial<autocannon.Options> = {}): Promise<RpsResult> {
+  const res = await autocannon({ url, headers, connections, duration, ...extra });
+  return {
+    rps: res.requests.average,
+    p50: res.latency.p50,
+    p99: res.latency.p99,
+    non2xx: res.non2xx,
+    errors: res.errors + res.timeouts,
+    bytesPerReq: res.throughput.total / Math.max(1, res.requests.total),
+  };
 }
 
 /** VmRSS of a process in MiB. */

@@ -3,7 +3,7 @@
 // generator is this process (and, for the 10k-stream test, one more child). All on 127.0.0.1.
 //
 //   npm run bench:http                     # all scenarios, 3 repetitions, medians reported
-//   node dist/bench/http.bench.js --reps 1 --only runs,ledger,sse,sse-split,sse-inproc,commands,fanout,langgraph
+//   node dist/bench/http.bench.js --reps 1 --only runs,ledger,reads,stalled,sse,sse-split,sse-inproc,commands,fanout,langgraph
 //   LANGGRAPH_PEER_DIR=/tmp/peer ...       # also measure the LangGraph.js dev server (installed there)
 
 import { spawn } from 'node:child_process';
@@ -14,14 +14,14 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/config.js';
 import { Gateway } from '../src/app/gateway.js';
 import { buildApp } from '../src/http/app.js';
 import { makeRecord } from '../src/runtime/records.js';
 import { nowIso } from '../src/model/time.js';
 import { writeBundleDir } from '../test/helpers/bundles.js';
-import { BUNDLE, Client, FLOWS, TOKEN, cpuMs, median, now, openStream, rssMiB, sleep, startServer, summary, type ServerProc } from './http-kit.js';
+import { BUNDLE, Client, FLOWS, TOKEN, cannon, cpuMs, median, newServer, now, openStream, rssMiB, sleep, summary, type RpsResult } from './http-kit.js';
+import { readPaths, stalledStreams } from './http-reads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,25 +47,6 @@ const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('e
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg} (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
 
 // ---------------------------------------------------------------- fixtures
-
-async function newServer(extraEnv: Record<string, string> = {}, split = false): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'agw-httpbench-'));
-  const flowsDir = join(root, 'flows');
-  await mkdir(flowsDir, { recursive: true });
-  await writeBundleDir(flowsDir, BUNDLE, FLOWS);
-  const srv = await startServer(join(root, 'data'), flowsDir, extraEnv, split);
-  const client = new Client(srv.port);
-  return {
-    srv,
-    client,
-    root,
-    async close() {
-      client.close();
-      await srv.stop();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Runs `fn` REPS times; each repetition gets a fresh server via fn itself. */
 async function repeat<T>(name: string, fn: (rep: number) => Promise<T>): Promise<T[]> {
@@ -146,27 +127,6 @@ async function trivialRuns(total: number, concurrency = 48): Promise<RunsResult>
 }
 
 // ---------------------------------------------------------------- 2. ledger page of 200
-
-interface RpsResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  bytesPerReq: number;
-}
-
-async function cannon(url: string, headers: Record<string, string>, connections: number, duration: number, extra: Partial<autocannon.Options> = {}): Promise<RpsResult> {
-  const res = await autocannon({ url, headers, connections, duration, ...extra });
-  return {
-    rps: res.requests.average,
-    p50: res.latency.p50,
-    p99: res.latency.p99,
-    non2xx: res.non2xx,
-    errors: res.errors + res.timeouts,
-    bytesPerReq: res.throughput.total / Math.max(1, res.requests.total),
-  };
-}
 
 async function ledgerPage(connections = 8, duration = 10): Promise<RpsResult & { records: number }> {
   const s = await newServer();
@@ -538,6 +498,18 @@ if (want('ledger')) {
   const xs = await repeat('ledger page', () => ledgerPage());
   results.ledger = xs;
   rows.push([`GET /runs/{id}/ledger?limit=200 (autocannon, 8 connections, 10 s)`, `${int(pick(xs, 'rps'))} req/s${spread(xs, 'rps', int)}; p50 ${pick(xs, 'p50')} ms / p99 ${pick(xs, 'p99')} ms; ${int(pick(xs, 'bytesPerReq'))} B/response; non-2xx ${pick(xs, 'non2xx')}`, '≥ 10,000 req/s', pick(xs, 'rps') >= 10_000 ? 'met' : 'MISSED']);
+}
+if (want('reads')) {
+  const xs = await repeat('read paths', () => readPaths());
+  results.reads = xs;
+  rows.push([`GET /api/health (autocannon, 32 connections, 10 s)`, `${int(pick(xs, 'healthRps'))} req/s${spread(xs, 'healthRps', int)}`, '', '']);
+  rows.push([`GET /runs/{id} (autocannon, 32 connections, 10 s)`, `${int(pick(xs, 'runRps'))} req/s${spread(xs, 'runRps', int)}; p99 ${pick(xs, 'runP99')} ms; ${int(pick(xs, 'runBytes'))} B/response`, '≥ 10,000 req/s', pick(xs, 'runRps') >= 10_000 ? 'met' : 'MISSED']);
+  rows.push([`GET /runs/{id}/ledger?limit=200 of a ${pick(xs, 'pageRecords')}-record run (autocannon, 32 connections, 10 s)`, `${int(pick(xs, 'pageRps'))} req/s${spread(xs, 'pageRps', int)}; p99 ${pick(xs, 'pageP99')} ms; ${int(pick(xs, 'pageBytes'))} B/response`, '≥ 4,730 req/s (10× the reference)', pick(xs, 'pageRps') >= 4730 ? 'met' : 'MISSED']);
+}
+if (want('stalled')) {
+  const xs = await repeat('stalled streams', () => stalledStreams());
+  results.stalled = xs;
+  rows.push([`GET /api/health while ${int(pick(xs, 'streams'))} SSE clients of a ${int(pick(xs, 'records'))}-record run never read (autocannon, 32 connections, 10 s)`, `p50 ${pick(xs, 'healthP50')} ms / p99 ${pick(xs, 'healthP99')} ms${spread(xs, 'healthP99', String)}; ${int(pick(xs, 'healthRps'))} req/s; server RSS ${int(pick(xs, 'rssIdleMiB'))} MiB → ${int(pick(xs, 'rssStalledMiB'))} MiB with the streams open; ${pick(xs, 'closedByServer')} closed by the server during the measurement`, '', '']);
 }
 if (want('sse-inproc')) {
   const xs = await repeat('append→SSE in-process', () => sseInProcess(N_SAMPLES));

@@ -39,6 +39,9 @@ export interface Config {
   historyLimits: HistoryLimitSettings;
   /** ABSTRACTGATEWAY_DB_MAX_BYTES: cap on the SQLite file (writes beyond fail with 503); unset = none. */
   dbMaxBytes?: number;
+  // --- SSE slow consumers (issue 7) ---
+  /** ABSTRACTGATEWAY_SSE_STALL_S: an SSE stream whose client reads nothing for this long is closed. */
+  sseStallMs: number;
 }
 
 export interface RunLimitSettings {
@@ -144,6 +147,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
     dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
+    sseStallMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_SSE_STALL_S', 30) * 1000),
   };
   return { ...config, ...overrides };
 }

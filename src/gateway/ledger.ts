@@ -1,61 +1,30 @@
 // Ledger reading (spec core-api §4): replay pages by cursor, pages for several runs at once, and
-// live watching for the SSE stream. Serialized replay pages are cached: a full page (as many
-// records as asked for) can never change — the ledger is append-only — so its bytes are kept
-// and re-sent as is, bounded by total size, least recently used first out.
+// live watching for the SSE stream. Serialized replay pages are cached: the ledger is
+// append-only, so the slice [after, end) never changes once it exists. A full page (as many
+// records as asked for) is served without touching the store; a short one (the ledger's tail)
+// after one point read of the ledger length tells which slice it is.
 
-import { notFound } from '../errors.js';
 import { isTerminal, isTerminalStatusRecord, type RunState, type StepRecord } from '../model/run.js';
 import type { LedgerConsumer, LedgerSubscription } from '../runtime/ledger-watch.js';
 import type { LedgerPage } from '../store/types.js';
+import { bodyCache } from './body-cache.js';
 import type { DataPlane } from './plane.js';
+import { runStamp } from './runs.js';
 
-const BUDGET_BYTES = 32 * 1024 * 1024;
-
-class PageCache {
-  private readonly pages = new Map<string, Buffer>();
-  private bytes = 0;
-
-  get(key: string): Buffer | undefined {
-    const hit = this.pages.get(key);
-    if (hit) {
-      this.pages.delete(key); // move to the young end
-      this.pages.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, body: Buffer): void {
-    if (body.length > BUDGET_BYTES / 8 || this.pages.has(key)) return;
-    this.pages.set(key, body);
-    this.bytes += body.length;
-    for (const [k, v] of this.pages) {
-      if (this.bytes <= BUDGET_BYTES) break;
-      this.pages.delete(k);
-      this.bytes -= v.length;
-    }
-  }
-}
-
-const caches = new WeakMap<DataPlane, PageCache>();
+const sliceKey = (runId: string, after: number, end: number) => `ledger\0${runId}\0${after}\0${end}`;
 
 /** `{"items":[…],"next_after":N}` for ledger[after : after+limit], built from the stored JSON; 404 for an unknown run. */
 export async function ledgerPageBody(plane: DataPlane, runId: string, after: number, limit: number): Promise<Buffer> {
-  const { body, count } = await cachedPage(plane, runId, after, limit);
-  // The hot path reads once: existence is only checked when the page is empty.
-  if (count === 0 && !(await plane.runtime.getStoredRun(runId))) throw notFound(`Run '${runId}' not found`);
-  return body;
-}
-
-async function cachedPage(plane: DataPlane, runId: string, after: number, limit: number): Promise<{ body: Buffer; count: number }> {
-  let cache = caches.get(plane);
-  if (!cache) caches.set(plane, (cache = new PageCache()));
-  const key = `${runId}\0${after}\0${limit}`;
-  const hit = cache.get(key);
-  if (hit) return { body: hit, count: limit };
+  const cache = bodyCache(plane);
+  const full = cache.get(sliceKey(runId, after, after + limit));
+  if (full) return full;
+  const { ledger_len } = await runStamp(plane, runId);
+  const tail = cache.get(sliceKey(runId, after, Math.max(after, Math.min(after + limit, ledger_len))));
+  if (tail) return tail;
   const p = await plane.runtime.readLedgerJson(runId, after, limit);
   const body = Buffer.from(`{"items":[${p.json.join(',')}],"next_after":${p.next_after}}`);
-  if (p.json.length === limit) cache.set(key, body);
-  return { body, count: p.json.length };
+  cache.set(sliceKey(runId, after, after + p.json.length), body);
+  return body;
 }
 
 /** Pages for several runs; unknown runs (and blank ids) are left out. */
@@ -71,16 +40,19 @@ export async function ledgerBatch(plane: DataPlane, runs: { run_id: string; afte
 }
 
 /**
- * Follow a run's ledger from `after`: replay, then live records as they commit. `onEnd` fires
- * after the run's terminal record has been delivered, or when the watch fails.
+ * Follow a run's ledger from `after`: replay, then live records as they commit, at the pace
+ * `deliver` takes them (see Backpressure). `onEnd` fires after the run's terminal record has
+ * been taken, or when the watch fails.
  */
 export function followLedger(plane: DataPlane, runId: string, after: number, deliver: LedgerConsumer, onEnd: () => void): LedgerSubscription {
   return plane.runtime.watchLedger(
     runId,
     after,
     async (records: StepRecord[], cursor, json) => {
-      await deliver(records, cursor, json);
-      if (records.some(isTerminalStatusRecord)) onEnd();
+      const full = await deliver(records, cursor, json);
+      const taken = full ? records.slice(0, full.taken) : records;
+      if (taken.some(isTerminalStatusRecord)) onEnd();
+      return full;
     },
     () => onEnd(),
   );

@@ -4,6 +4,7 @@
 // caller can only ever reach the data of that scope. The composition root builds one per scope.
 
 import type { BundleCatalog } from '../bundles/catalog.js';
+import type { Config } from '../config/config.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { StoreHealth } from '../store/write-health.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -28,4 +29,6 @@ export interface Planes {
   readonly providers: ProviderRegistry;
   /** Whether the store can be written (/api/health). */
   storeHealth(): Promise<StoreHealth>;
+  /** The process configuration (HTTP reads its stream settings from it). */
+  readonly config: Config;
 }

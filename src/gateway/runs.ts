@@ -8,7 +8,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { DataPlane } from './plane.js';
 import { GatewayError, conflict, internal, invalid, notFound } from '../errors.js';
 import type { JsonObject, RunStatus, StepRecord } from '../model/run.js';
-import type { StoredRun } from '../store/types.js';
+import type { RunStamp, StoredRun } from '../store/types.js';
+import { bodyCache } from './body-cache.js';
 import { isDraftVersion, parseNamespacedId, splitBundleRef } from '../bundles/versions.js';
 import { entrypointInputs } from './flow-inputs.js';
 import { isPlainObject } from '../model/json.js';
@@ -129,7 +130,32 @@ export async function loadRun(plane: DataPlane, runId: string): Promise<StoredRu
   return stored;
 }
 
-export const getRunSummary = async (plane: DataPlane, runId: string): Promise<RunSummary> => runSummary(await loadRun(plane, runId));
+/** The run's version and ledger length; 404 for an unknown run. */
+export async function runStamp(plane: DataPlane, runId: string): Promise<RunStamp> {
+  let stamp: RunStamp | null;
+  try {
+    stamp = await plane.runtime.getRunStamp(runId);
+  } catch (err) {
+    throw internal(`Failed to load run: ${(err as Error).message}`, err);
+  }
+  if (!stamp) throw notFound(`Run '${runId}' not found`);
+  return stamp;
+}
+
+/**
+ * The JSON body of GET /runs/{id}. Clients poll it, and a run's state can be large: the body is
+ * cached per (version, ledger length), so a poll of an unchanged run is one point read.
+ */
+export async function runSummaryBody(plane: DataPlane, runId: string): Promise<Buffer> {
+  const key = (v: RunStamp) => `run\0${runId}\0${v.version}\0${v.ledger_len}`;
+  const cache = bodyCache(plane);
+  const hit = cache.get(key(await runStamp(plane, runId)));
+  if (hit) return hit;
+  const stored = await loadRun(plane, runId);
+  const body = Buffer.from(JSON.stringify(runSummary(stored)));
+  cache.set(key(stored), body);
+  return body;
+}
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'waiting', 'completed', 'failed', 'cancelled'];
 

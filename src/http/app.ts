@@ -81,7 +81,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       gw.addHook('preValidation', jsonDepthCap(security.maxJsonDepth));
       gw.addHook('onResponse', endStorageStreak);
       await gw.register(pingRoutes);
-      await gw.register(ledgerStreamRoutes);
+      await gw.register(ledgerStreamRoutes, { stallMs: o.gateway.config.sseStallMs });
       await gw.register(runRoutes);
       await gw.register(ledgerRoutes);
       await gw.register(commandRoutes);

@@ -1,7 +1,12 @@
 // Live ledger subscriptions. A subscriber registers BEFORE it replays, then every store
 // signal for its run makes it read on from its own cursor: a signal is only a hint, the store
-// is the truth, so nothing between replay and live can be missed or duplicated. Delivery
-// awaits the consumer, so a slow consumer holds a cursor, never a growing buffer.
+// is the truth, so nothing between replay and live can be missed or duplicated.
+//
+// Backpressure: a consumer that is full (an SSE socket whose client does not read) takes only a
+// prefix of what it is offered and says when it can take more. The subscription drops the rest,
+// stops reading, and reads on from its cursor once the consumer is ready: a slow consumer holds
+// a cursor, never a growing buffer. Its page size shrinks to what it last took, so a slow reader
+// does not re-read 500 records to take 20.
 //
 // Fan-out: subscribers of one run share a feed. On a signal the feed reads the new records
 // once and serializes each once; caught-up subscribers are served from that small cache, so a
@@ -10,8 +15,17 @@
 import type { RuntimeStore, Store } from '../store/types.js';
 import type { StepRecord } from '../model/run.js';
 
-/** Receives records after its cursor, their JSON text, and the new cursor. */
-export type LedgerConsumer = (records: StepRecord[], cursor: number, json: string[]) => void | Promise<void>;
+/** A full consumer: it took the first `taken` records; the rest are read again once `ready` settles. */
+export interface Backpressure {
+  taken: number;
+  ready: Promise<void>;
+}
+
+/**
+ * Receives records after its cursor, their JSON text, and the cursor after them. Returns nothing
+ * when it took them all and can take more, or a Backpressure when it is full.
+ */
+export type LedgerConsumer = (records: StepRecord[], cursor: number, json: string[]) => void | Backpressure | Promise<void | Backpressure>;
 
 export interface LedgerSubscription {
   readonly cursor: number;
@@ -19,6 +33,8 @@ export interface LedgerSubscription {
 }
 
 const PAGE = 500;
+/** Smallest page a slow consumer is offered. */
+const MIN_PAGE = 8;
 /** Records kept per run for subscribers that are caught up. */
 const CACHE = 512;
 
@@ -34,6 +50,8 @@ class Subscription implements LedgerSubscription {
   closed = false;
   private pumping = false;
   private again = false;
+  /** Records offered per read: halved to what a full consumer took, doubled back after. */
+  private pageSize = PAGE;
 
   constructor(
     private readonly feed: RunFeed,
@@ -54,10 +72,13 @@ class Subscription implements LedgerSubscription {
         this.again = false;
         for (;;) {
           if (this.closed) return;
-          const page = await this.feed.read(this.cursor);
-          if (page.records.length === 0 || this.closed) break;
-          this.cursor += page.records.length;
-          await this.consumer(page.records, this.cursor, page.json);
+          const page = await this.feed.read(this.cursor, this.pageSize);
+          const offered = page.records.length;
+          if (offered === 0 || this.closed) break;
+          const full = await this.consumer(page.records, this.cursor + offered, page.json);
+          this.cursor += full ? full.taken : offered;
+          this.pageSize = full ? Math.max(MIN_PAGE, full.taken) : Math.min(PAGE, this.pageSize * 2);
+          if (full) await full.ready; // the untaken records are dropped, not held meanwhile
         }
       } while (this.again);
     } catch (e) {
@@ -92,14 +113,14 @@ class RunFeed {
     return this.cacheStart + this.cache.records.length;
   }
 
-  /** Up to a page of entries after `after`: from the cache when possible, else from the store. */
-  async read(after: number): Promise<Entries> {
+  /** Up to `limit` entries after `after`: from the cache when possible, else from the store. */
+  async read(after: number, limit: number): Promise<Entries> {
     if (this.cacheStart >= 0 && after >= this.cacheStart) {
       // At or past the cache head: nothing new until the next signal (which pumps again).
       const i = after - this.cacheStart;
-      return { records: this.cache.records.slice(i, i + PAGE), json: this.cache.json.slice(i, i + PAGE) };
+      return { records: this.cache.records.slice(i, i + limit), json: this.cache.json.slice(i, i + limit) };
     }
-    return parsed(await this.store.readLedgerJson(this.runId, after, PAGE));
+    return parsed(await this.store.readLedgerJson(this.runId, after, limit));
   }
 
   /** The run's ledger grew: read the new records once, then wake every subscriber. */

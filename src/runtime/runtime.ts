@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../errors.js';
 import type { StepContext, WorkflowSource } from '../flow/types.js';
-import type { ArtifactMetadata, LedgerJsonPage, LedgerPage, RunListQuery, RuntimeStore, Store, StoredRun, SubmitResult } from '../store/types.js';
+import type { ArtifactMetadata, LedgerJsonPage, LedgerPage, RunListQuery, RunStamp, RuntimeStore, Store, StoredRun, SubmitResult } from '../store/types.js';
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
 import type { EffectHandlers } from './effects/types.js';
 import { newRunState } from './new-run.js';
@@ -129,6 +129,11 @@ export class Runtime {
   /** The run with the columns the store keeps for it (ledger length, version). */
   getStoredRun(runId: string): Promise<StoredRun | null> {
     return this.store.getRun(runId);
+  }
+
+  /** Version and ledger length only: revalidates a cached view of the run. */
+  getRunStamp(runId: string): Promise<RunStamp | null> {
+    return this.store.getRunStamp(runId);
   }
 
   listRuns(q: RunListQuery): Promise<StoredRun[]> {

@@ -21,6 +21,9 @@ export interface StoredRun {
   lease_epoch: number;
 }
 
+/** What changes whenever a run's stored state or its ledger does: enough to revalidate a cached view. */
+export type RunStamp = Pick<StoredRun, 'version' | 'ledger_len'>;
+
 export interface RunListQuery {
   status?: RunStatus;
   workflow_id?: string;
@@ -128,6 +131,8 @@ export interface RuntimeStore {
   tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
   getRun(runId: string): Promise<StoredRun | null>;
+  /** The run's version and ledger length without its state (a point read, no JSON to parse). */
+  getRunStamp(runId: string): Promise<RunStamp | null>;
   listRuns(q: RunListQuery): Promise<StoredRun[]>;
   readLedger(runId: string, after: number, limit: number): Promise<LedgerPage>;
   /** The same page as readLedger, unparsed: JSON.parse of each entry equals the record. */

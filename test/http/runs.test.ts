@@ -10,6 +10,7 @@ import { startServer, type TestServer } from '../helpers/http.js';
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startOnce, startRequestDigest } from '../../src/gateway/start-idempotency.js';
+import { runSummary } from '../../src/gateway/run-summary.js';
 import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
 import { nowIso } from '../../src/model/time.js';
 
@@ -63,6 +64,18 @@ describe('runs HTTP', () => {
     assert.equal(run.ledger_len, 2);
     assert.deepEqual(run.limits, { tokens: { estimated_used: 0, max_tokens: 32768, max_input_tokens: null, pct: 0, warn_tokens_pct: 80 } });
     assert.ok(!JSON.stringify(run).includes('"secret"'));
+  });
+
+  it('GET /runs/{id} is re-sent from cache only while the run is unchanged: a pause (no ledger record) shows at once', async () => {
+    const runId = await startRun(s, { bundle_id: 'demo', flow_id: 'wait_go' });
+    const waiting = await waitRun(s, runId, (r) => r.status === 'waiting');
+    const first = await s.api(`/api/gateway/runs/${runId}`);
+    assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(((await first.json()) as { paused: boolean }).paused, false);
+    await json(await postCommand(s, { command_id: randomUUID(), run_id: runId, type: 'pause', payload: { reason: 'hold' } }));
+    const paused = await waitRun(s, runId, (r) => r.paused === true);
+    assert.equal(paused.ledger_len, waiting.ledger_len);
+    assert.deepEqual(paused, runSummary((await s.plane.runtime.getStoredRun(runId))!));
   });
 
   it('unknown run → 404 with the reference message', async () => {

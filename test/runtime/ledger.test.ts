@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exec, data, wire, flowOf, pure } from '../flow/flowkit.js';
 import { isDone, makeHarness, type Harness } from '../helpers/harness.js';
+import { waitUntil } from '../helpers/processes.js';
 import type { StepRecord } from '../../src/model/run.js';
 
 describe('ledger', () => {
@@ -57,6 +58,29 @@ describe('ledger', () => {
     assert.deepEqual(seen, all);
     assert.equal(cursors.at(-1), all.length);
     assert.deepEqual([...cursors].sort((a, b) => a - b), cursors, 'cursors only move forward');
+  });
+
+  it('a full consumer takes a prefix, is offered the rest once ready, and gets every record once, in order', async () => {
+    const id = await h.start(wf.chatty, { n: 40, big: 'x' });
+    await h.waitFor(id, isDone);
+    const all = await h.ledger(id);
+    const got: StepRecord[] = [];
+    const offered: number[] = [];
+    let ready!: () => void;
+    const sub = h.runtime.watchLedger(id, 0, (records) => {
+      offered.push(records.length);
+      got.push(...records.slice(0, 3));
+      return { taken: Math.min(3, records.length), ready: new Promise<void>((r) => (ready = r)) };
+    });
+    while (got.length < all.length) {
+      await waitUntil(() => ready, 'the consumer to be offered records');
+      const release = ready;
+      ready = undefined as unknown as () => void;
+      release();
+    }
+    sub.close();
+    assert.deepEqual(got, all);
+    assert.ok(offered.slice(1).every((n) => n <= 8), `a full consumer is offered small pages after the first: ${offered.join(',')}`);
   });
 
   it('a late subscriber starting mid-ledger gets exactly the records after its cursor', async () => {

@@ -1,13 +1,23 @@
 // GET /runs/{run_id}/ledger/stream — Server-Sent Events with the reference's framing, but
 // push-driven: the stream follows the runtime's ledger watcher (subscribe, then replay), so a
-// record reaches clients as soon as it commits. Frames produced together go out in one write;
-// a slow client is awaited (it holds a cursor, not a growing buffer). Resumes from
-// `Last-Event-ID` as well as `?after=`.
+// record reaches clients as soon as it commits. Frames go out in chunks of about 16 KiB; when
+// the client stops reading, the stream stops taking records (it holds a cursor, not a growing
+// buffer) and is closed once its socket stays full past the stall limit (SseWriter). Resumes
+// from `Last-Event-ID` as well as `?after=`; a cursor past the end of the ledger means "at the end".
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { followLedger, nothingToFollow } from '../../gateway/ledger.js';
 import { loadRun } from '../../gateway/runs.js';
+import { SseWriter } from '../sse-writer.js';
+
+/** Frames are batched into writes of about this many characters (one socket high-water mark). */
+const CHUNK_CHARS = 16 * 1024;
+
+export interface LedgerStreamOptions {
+  /** A stream whose socket stays full this long is closed (ABSTRACTGATEWAY_SSE_STALL_S). */
+  stallMs: number;
+}
 
 const Params = Type.Object({ run_id: Type.String() });
 const Query = Type.Object({
@@ -15,15 +25,8 @@ const Query = Type.Object({
   heartbeat_s: Type.Number({ exclusiveMinimum: 0.1, maximum: 60, default: 5 }),
 });
 
-/** One write per batch; `json` is each record's JSON, serialized once for all subscribers. */
-function stepFrames(json: string[], firstCursor: number): string {
-  let out = '';
-  json.forEach((record, i) => {
-    const cursor = firstCursor + i;
-    out += `id: ${cursor}\nevent: step\ndata: {"cursor":${cursor},"record":${record}}\n\n`;
-  });
-  return out;
-}
+/** `record` is the record's stored JSON, serialized once for all subscribers. */
+const stepFrame = (record: string, cursor: number) => `id: ${cursor}\nevent: step\ndata: {"cursor":${cursor},"record":${record}}\n\n`;
 
 /** The larger of ?after= and a numeric Last-Event-ID (the last cursor the client saw). */
 function startCursor(after: number, lastEventId: string | string[] | undefined): number {
@@ -32,7 +35,7 @@ function startCursor(after: number, lastEventId: string | string[] | undefined):
   return Math.max(after, n);
 }
 
-export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
+export async function ledgerStreamRoutes(app: GatewayApp, opts: LedgerStreamOptions): Promise<void> {
   // On shutdown, end open streams so the server can close; clients resume from their cursor.
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -52,8 +55,8 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
     },
     async (req, reply) => {
       const runId = req.params.run_id;
-      const { run: initial } = await loadRun(req.plane, runId); // 404 before any header goes out
-      let cursor = startCursor(req.query.after, req.headers['last-event-id']);
+      const stored = await loadRun(req.plane, runId); // 404 before any header goes out
+      let cursor = Math.min(startCursor(req.query.after, req.headers['last-event-id']), stored.ledger_len);
 
       const res = reply.raw;
       reply.hijack();
@@ -65,58 +68,50 @@ export async function ledgerStreamRoutes(app: GatewayApp): Promise<void> {
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
+      const out = new SseWriter(res, { heartbeatMs: req.query.heartbeat_s * 1000, stallMs: opts.stallMs });
 
       let closed = false;
-      let lastWrite = Date.now();
-      const heartbeatMs = req.query.heartbeat_s * 1000;
-      const write = async (chunk: string) => {
-        lastWrite = Date.now();
-        if (!res.write(chunk) && !closed) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              res.off('drain', done).off('close', done);
-              resolve();
-            };
-            res.on('drain', done).on('close', done);
-          });
-        }
-      };
       const finish = () => {
         if (closed) return;
         closed = true;
-        clearInterval(heartbeat);
         sub.close();
-        if (!res.writableEnded) res.end(`event: done\ndata: ${JSON.stringify({ run_id: runId, cursor, status: 'terminal' })}\n\n`);
+        out.end(`event: done\ndata: ${JSON.stringify({ run_id: runId, cursor, status: 'terminal' })}\n\n`);
       };
-      const heartbeat = setInterval(() => {
-        if (Date.now() - lastWrite >= heartbeatMs) void write(': keep-alive\n\n');
-      }, Math.min(heartbeatMs, 1000));
-
       const sub = followLedger(
         req.plane,
         runId,
         cursor,
-        async (_records, next, json) => {
+        (_records, _next, json) => {
           if (closed) return;
-          await write(stepFrames(json, cursor + 1));
-          cursor = next;
+          // Take records while the socket accepts them; a full socket stops the reading.
+          let chunk = '';
+          let taken = 0;
+          while (taken < json.length) {
+            chunk += stepFrame(json[taken], cursor + taken + 1);
+            taken++;
+            if (chunk.length < CHUNK_CHARS && taken < json.length) continue;
+            const more = out.write(chunk);
+            chunk = '';
+            if (!more) break;
+          }
+          cursor += taken;
+          return out.full ? { taken, ready: out.drained() } : undefined;
         },
         () => finish(),
       );
       const release = () => {
         closed = true;
-        clearInterval(heartbeat);
         sub.close();
         open.delete(end);
       };
       const end = () => {
         release();
-        res.end();
+        out.end();
       };
       open.add(end);
       res.on('close', release);
 
-      if (await nothingToFollow(req.plane, initial, cursor)) finish();
+      if (await nothingToFollow(req.plane, stored.run, cursor)) finish();
     },
   );
 }

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { GatewayError, internal, invalid } from '../../errors.js';
-import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
+import { listRuns, runInputData, runSummaryBody, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
 import { AnyObject, Nullable, OptionalId, OptionalString } from '../schema.js';
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_REF_CHARS } from '../../model/limits.js';
@@ -68,7 +68,9 @@ export async function runRoutes(app: GatewayApp): Promise<void> {
     items: await listRuns(req.plane, req.query),
   }));
 
-  app.get('/runs/:run_id', { schema: { tags: ['runs'], summary: 'Run summary', params: RunParams } }, (req) => getRunSummary(req.plane, req.params.run_id));
+  app.get('/runs/:run_id', { schema: { tags: ['runs'], summary: 'Run summary', params: RunParams } }, async (req, reply) =>
+    reply.type('application/json; charset=utf-8').send(await runSummaryBody(req.plane, req.params.run_id)),
+  );
 
   app.get(
     '/runs/:run_id/input_data',

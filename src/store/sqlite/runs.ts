@@ -2,7 +2,7 @@
 
 import type { RunState, WaitReason } from '../../model/run.js';
 import { parseIsoMs } from '../../model/time.js';
-import { LeaseLost, VersionConflict, type RunListQuery, type StoredRun, type UpdateRunOptions } from '../types.js';
+import { LeaseLost, VersionConflict, type Fence, type RunListQuery, type RunStamp, type StoredRun, type UpdateRunOptions } from '../types.js';
 import type { Conn } from './connection.js';
 
 interface RunRow {
@@ -18,6 +18,7 @@ export const LEDGER_LEN_SQL = 'IFNULL((SELECT MAX(seq) FROM ledger_records WHERE
 
 const RUN_COLUMNS = `run_json, version, ${LEDGER_LEN_SQL} AS ledger_len, lease_owner, lease_epoch`;
 const GET_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND run_id = ?`; // hot: built once
+const GET_STAMP_SQL = `SELECT version, ${LEDGER_LEN_SQL} AS ledger_len FROM runs WHERE runtime_id = ? AND run_id = ?`;
 const DEFAULT_LIST_LIMIT = 100;
 
 function toStoredRun(row: RunRow): StoredRun {
@@ -71,6 +72,10 @@ function runnableAt(status: RunState['status'], reason: WaitReason | undefined, 
 export function getRun(c: Conn, runtimeId: string, runId: string): StoredRun | null {
   const row = c.stmt(GET_RUN_SQL).get(runtimeId, runId) as RunRow | undefined;
   return row ? toStoredRun(row) : null;
+}
+
+export function getRunStamp(c: Conn, runtimeId: string, runId: string): RunStamp | null {
+  return (c.stmt(GET_STAMP_SQL).get(runtimeId, runId) as RunStamp | undefined) ?? null;
 }
 
 /** Inserts the run at version 1; returns its runnable_at_ms. */

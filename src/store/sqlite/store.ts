@@ -14,6 +14,7 @@ import type {
   LedgerPage,
   NewCommand,
   RunListQuery,
+  RunStamp,
   RuntimeStore,
   Store,
   StoredRun,
@@ -151,6 +152,10 @@ class SqliteRuntimeStore implements RuntimeStore {
 
   async getRun(runId: string): Promise<StoredRun | null> {
     return runs.getRun(this.b.reader, this.runtimeId, runId);
+  }
+
+  async getRunStamp(runId: string): Promise<RunStamp | null> {
+    return runs.getRunStamp(this.b.reader, this.runtimeId, runId);
   }
 
   async listRuns(q: RunListQuery): Promise<StoredRun[]> {

@@ -16,6 +16,16 @@ export function runCases({ withRuntime }: CaseRunner): void {
       assert.equal(await rt.getRun('missing'), null);
     }));
 
+    it('reads a run stamp (version, ledger length) that moves with every update and append', withRuntime(async (rt) => {
+      const run = makeRun();
+      await insert(rt, run);
+      assert.deepEqual(await rt.getRunStamp(run.run_id), { version: 1, ledger_len: 0 });
+      await rt.tx((tx) => tx.updateRun({ ...run, current_node: 'b' }, 1));
+      await append(rt, run.run_id, [makeRecord(run.run_id), makeRecord(run.run_id)]);
+      assert.deepEqual(await rt.getRunStamp(run.run_id), { version: 2, ledger_len: 2 });
+      assert.equal(await rt.getRunStamp('missing'), null);
+    }));
+
     it('refuses a duplicate insert and keeps the original', withRuntime(async (rt) => {
       const run = makeRun();
       await insert(rt, run);
