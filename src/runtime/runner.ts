@@ -41,7 +41,7 @@ export class Runner {
   constructor(
     private readonly store: Store,
     private readonly scoped: RuntimeStore,
-    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'store' | 'leaseMs'>,
+    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'store' | 'leaseMs' | 'onLedger'>,
     private readonly opts: RunnerOptions = {},
   ) {
     this.owner = opts.owner ?? `runner-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -49,6 +49,9 @@ export class Runner {
     this.pollMs = opts.pollMs ?? 1000;
     this.commandBatch = opts.commandBatch ?? 200;
   }
+
+  private readonly onLedger = (runId: string, fn: () => void): (() => void) =>
+    this.store.notifier.on('ledger', (runtimeId, id) => runtimeId === this.scoped.runtimeId && id === runId && fn());
 
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
@@ -151,7 +154,7 @@ export class Runner {
     if (free <= 0 || this.stopping) return;
     const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, this.now());
     for (const c of claims) {
-      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping }, c.run_id, {
+      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping, onLedger: this.onLedger }, c.run_id, {
         owner: this.owner,
         epoch: c.lease_epoch,
       });

@@ -27,6 +27,8 @@ export interface TickDeps {
   leaseMs: number;
   /** Asked between steps: true when the runner is shutting down. */
   stopping: () => boolean;
+  /** Calls `fn` on each hint that `runId`'s ledger grew (e.g. a cancel's terminal record); returns the unsubscribe. */
+  onLedger: (runId: string, fn: () => void) => () => void;
 }
 
 type StepResult = 'continue' | 'stop' | 'reload';
@@ -267,10 +269,18 @@ export class RunTicker {
         () => undefined,
       );
     }, every);
+    // A cancel lands as a terminal record: abort the outside call (e.g. close the LLM request).
+    const unwatch = this.deps.onLedger(this.runId, () => {
+      this.deps.store.getRun(this.runId).then(
+        (sr) => sr && isTerminal(sr.run.status) && ac.abort(new Error(`Run ${this.runId} ended (${sr.run.status}) during the effect`)),
+        () => undefined,
+      );
+    });
     try {
       return await fn(ac.signal);
     } finally {
       clearInterval(timer);
+      unwatch();
     }
   }
 
