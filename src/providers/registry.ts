@@ -14,6 +14,7 @@ import type { ProviderOptions } from './base.js';
 import { Limiter } from './limiter.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAiCompatibleProvider } from './openai-compatible.js';
+import { readTextCapabilityDefault, resolveModel, type ModelChoice, type ModelRef, type ResolutionLayers } from './resolve.js';
 import type { LlmProvider } from './types.js';
 import { checkClientBaseUrl, guardedLookup } from './url-policy.js';
 
@@ -28,6 +29,8 @@ export interface RegistryOptions {
   unconfigured?: UnconfiguredProvider[];
   /** First backoff step without Retry-After (tests shorten it). */
   retryBaseMs?: number;
+  /** ABSTRACTGATEWAY_PROVIDER / ABSTRACTGATEWAY_MODEL: the last layer of model resolution. */
+  envDefault?: ModelRef;
 }
 
 export interface ConnectOptions {
@@ -134,6 +137,16 @@ export class ProviderRegistry {
       ...this.providerOptions({ id, family, baseUrl: checked, apiKey, baseUrlConfigured: false, keyRequired: false }, new Limiter(this.options.concurrency)),
       lookup: guardedLookup(this.options.urlPolicy),
     });
+  }
+
+  /** The host's layers of model resolution: capability default (read live), then environment. */
+  async hostDefaults(dataDir: string): Promise<Pick<ResolutionLayers, 'capability' | 'environment'>> {
+    return { capability: await readTextCapabilityDefault(dataDir), environment: this.options.envDefault };
+  }
+
+  /** Provider and model for one call (spec §7.1): node → run input → host defaults; never a built-in model. */
+  async resolveModel(dataDir: string, call: { node?: ModelRef; run?: ModelRef }): Promise<ModelChoice> {
+    return resolveModel({ ...call, ...(await this.hostDefaults(dataDir)) });
   }
 
   private providerOptions(c: ProviderConnection, limiter: Limiter): ProviderOptions {
