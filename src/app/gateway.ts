@@ -19,23 +19,26 @@ export interface GatewayOptions {
   /** Effect handlers replacing or adding to the defaults (embedders, tests at the network boundary). */
   effects?: Record<string, EffectHandler>;
   clock?: Clock;
+  /** A provider registry instead of the one built from config.providers (embedders, tests). */
+  providers?: ProviderRegistry;
 }
 
 export class Gateway implements Planes {
-  readonly providers = new ProviderRegistry();
-
   private constructor(
     readonly config: Config,
     readonly store: Store,
     /** Local mode has one data plane; hosted mode will add one per user's runtime scope. */
     readonly root: DataPlane,
+    /** LLM providers from the environment (config/providers.ts); effects and discovery ask it. */
+    readonly providers: ProviderRegistry,
   ) {}
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
     const store = await openStore(config, opts.clock ?? systemClock);
     try {
-      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts));
+      const providers = opts.providers ?? ProviderRegistry.fromSettings(config.providers);
+      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts), providers);
     } catch (err) {
       await store.close();
       await store.notifier.close();

@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProviderSettings, type ProviderSettings } from './providers.js';
 
 export type StoreBackend = 'sqlite';
 
@@ -31,6 +32,8 @@ export interface Config {
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
   workspace: WorkspaceSettings;
+  /** LLM provider connections, defaults, timeouts and URL policy (config/providers.ts). */
+  providers: ProviderSettings;
 }
 
 export class ConfigError extends Error {}
@@ -59,7 +62,7 @@ export function parseBool(value: string | undefined, dflt: boolean, name = 'valu
   throw new ConfigError(`${name} must be a boolean (1/0, true/false, yes/no, on/off), got '${value}'`);
 }
 
-function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
+export function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
   const raw = env[name]?.trim();
   if (!raw) return dflt;
   const n = Number(raw);
@@ -99,6 +102,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    providers: loadProviderSettings(env),
   };
   return { ...config, ...overrides };
 }

@@ -65,7 +65,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       await gw.register(commandRoutes);
       await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
       await gw.register(artifactRoutes);
-      await gw.register(discoveryRoutes, { providers: o.gateway.providers });
+      await gw.register(discoveryRoutes, { providers: o.gateway.providers, dataDir });
     },
     { prefix: GATEWAY_PREFIX },
   );
