@@ -11,6 +11,8 @@ import { ROOT_RUNTIME_ID } from '../model/scope.js';
 import { systemClock, type Clock } from '../model/time.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { EffectHandler } from '../runtime/effects/types.js';
+import { llmCallHandler } from '../runtime/effects/llm-call.js';
+import { LiveProgress } from '../runtime/live.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
 import { openStore } from './store-factory.js';
@@ -38,7 +40,7 @@ export class Gateway implements Planes {
     const store = await openStore(config, opts.clock ?? systemClock);
     try {
       const providers = opts.providers ?? ProviderRegistry.fromSettings(config.providers);
-      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts), providers);
+      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, providers, opts), providers);
     } catch (err) {
       await store.close();
       await store.notifier.close();
@@ -64,18 +66,20 @@ export class Gateway implements Planes {
   }
 }
 
-/** One runtime scope's runtime, bundle catalog and workspace policy. */
-async function openPlane(c: Config, store: Store, runtimeId: string, opts: GatewayOptions): Promise<DataPlane> {
+/** One runtime scope's runtime, bundle catalog, workspace policy and live progress channel. */
+async function openPlane(c: Config, store: Store, runtimeId: string, providers: ProviderRegistry, opts: GatewayOptions): Promise<DataPlane> {
   const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir }, store.clock);
+  const live = new LiveProgress();
+  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
   const runtime = new Runtime({
     store,
     runtimeId,
     workflows: catalog,
-    effects: opts.effects,
+    effects: { llm_call: llm, ...opts.effects },
     runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
     maxStepsPerTick: c.tickMaxSteps,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
   });
-  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace) };
+  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), live };
 }

@@ -5,6 +5,7 @@
 
 import type { BundleCatalog } from '../bundles/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { LiveProgress } from '../runtime/live.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
 
@@ -13,6 +14,8 @@ export interface DataPlane {
   readonly runtime: Runtime;
   readonly catalog: BundleCatalog;
   readonly workspace: WorkspacePolicy;
+  /** Non-durable progress (streamed LLM text) for this scope's ledger streams. */
+  readonly live: LiveProgress;
 }
 
 /** What the HTTP layer needs from the composition root: the planes and process-wide registries. */
