@@ -152,7 +152,8 @@ export class HttpClient {
           if (attempt < this.o.maxRetries && RETRY_CODES.has(code)) delay = this.backoff(attempt);
           else throw new GatewayError('GW_ERR_UPSTREAM', `${this.o.name}: cannot reach ${this.baseUrl} (${code || (err as Error).message})`, { cause: err });
         }
-        await sleep(delay, undefined, { signal: opts.signal });
+        // A cancel during the backoff ends the call with the caller's own reason, like any abort.
+        await sleep(delay, undefined, { signal: opts.signal }).catch(() => Promise.reject(opts.signal?.reason));
       }
     } finally {
       release();

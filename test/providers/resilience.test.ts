@@ -52,6 +52,18 @@ describe('provider resilience', () => {
     assert.equal(server.requests.length - before, 1);
   });
 
+  it('a cancel while waiting out Retry-After ends the call with its reason and sends no retry', async () => {
+    const before = server.requests.length;
+    server.reply('POST /v1/chat/completions', { status: 429, headers: { 'retry-after': '30' }, json: { error: 'later' } });
+    const controller = new AbortController();
+    const call = lmstudio().chat({ ...ask, signal: controller.signal });
+    await server.waitForRequests(before + 1);
+    await waitUntil(() => server.open === 0, 'the 429 to be sent in full'); // the client is now (about to be) waiting 30 s
+    controller.abort(new Error('run cancelled during backoff'));
+    await assert.rejects(call, /run cancelled during backoff/);
+    assert.equal(server.requests.length - before, 1);
+  });
+
   it('reads Retry-After as seconds, as an HTTP date, and retry-after-ms', () => {
     assert.equal(retryAfterMs({ 'retry-after': '2' }), 2000);
     assert.equal(retryAfterMs({ 'retry-after-ms': '150' }), 150);
