@@ -6,13 +6,15 @@
 
 import { randomUUID } from 'node:crypto';
 import type { RuntimeStore, Store } from '../store/types.js';
-import { RunTicker, type TickDeps } from './tick.js';
+import { EffectInterrupted, RunTicker, type TickDeps } from './tick.js';
 import { applyCommand } from './commands.js';
 import { isoFromMs } from '../model/time.js';
 
 export interface RunnerOptions {
-  /** Max runs ticked concurrently by this runner. */
+  /** Max runs ticked concurrently by this runner (runs waiting on an outside call don't count). */
   concurrency?: number;
+  /** Max runs waiting on an outside call (LLM, tools) at once, beyond `concurrency` (default 1,024). */
+  maxOutside?: number;
   leaseMs?: number;
   /** Fallback poll for changes made by other processes. */
   pollMs?: number;
@@ -27,6 +29,10 @@ export class Runner {
   private readonly pollMs: number;
   private readonly commandBatch: number;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Ticks currently awaiting an outside call: their worker slot is free for other runs. */
+  private outside = 0;
+  /** Aborted by stop(): interrupts outside calls in flight. */
+  private stopController = new AbortController();
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private stopping = false;
@@ -41,7 +47,7 @@ export class Runner {
   constructor(
     private readonly store: Store,
     private readonly scoped: RuntimeStore,
-    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'store' | 'leaseMs' | 'onLedger'>,
+    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'stopSignal' | 'store' | 'leaseMs' | 'onLedger' | 'awaitOutside'>,
     private readonly opts: RunnerOptions = {},
   ) {
     this.owner = opts.owner ?? `runner-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -52,6 +58,17 @@ export class Runner {
 
   private readonly onLedger = (runId: string, fn: () => void): (() => void) =>
     this.store.notifier.on('ledger', (runtimeId, id) => runtimeId === this.scoped.runtimeId && id === runId && fn());
+
+  /** A tick awaiting an LLM or tool call gives its worker slot back until the call returns. */
+  private readonly awaitOutside = async <T>(fn: () => Promise<T>): Promise<T> => {
+    this.outside++;
+    this.kick();
+    try {
+      return await fn();
+    } finally {
+      this.outside--;
+    }
+  };
 
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
@@ -68,10 +85,15 @@ export class Runner {
     this.kick();
   }
 
-  /** Stop claiming, let in-flight ticks finish their current step, release leases. */
+  /**
+   * Stop claiming, let in-flight ticks finish their current step, release leases. Outside calls
+   * (LLM, tools) are interrupted instead of awaited: they run again after a restart, under the
+   * same idempotency key, like after a crash.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
+    this.stopController.abort(new EffectInterrupted('the runner is stopping'));
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -81,6 +103,7 @@ export class Runner {
     }
     this.running = false;
     this.stopping = false;
+    this.stopController = new AbortController();
   }
 
   /** Resolves once no command is pending, nothing is runnable now and no tick is in flight (tests, benchmarks). */
@@ -150,11 +173,12 @@ export class Runner {
   }
 
   private async claimAndTick(): Promise<void> {
-    const free = this.concurrency - this.inflight.size;
+    const busy = this.inflight.size - this.outside;
+    const free = Math.min(this.concurrency - busy, this.concurrency + (this.opts.maxOutside ?? 1024) - this.inflight.size);
     if (free <= 0 || this.stopping) return;
     const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, this.now());
     for (const c of claims) {
-      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping, onLedger: this.onLedger }, c.run_id, {
+      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping, stopSignal: this.stopController.signal, onLedger: this.onLedger, awaitOutside: this.awaitOutside }, c.run_id, {
         owner: this.owner,
         epoch: c.lease_epoch,
       });

@@ -27,11 +27,24 @@ export interface TickDeps {
   leaseMs: number;
   /** Asked between steps: true when the runner is shutting down. */
   stopping: () => boolean;
+  /** Aborted when the runner stops: outside calls in flight are interrupted. */
+  stopSignal: AbortSignal;
   /** Calls `fn` on each hint that `runId`'s ledger grew (e.g. a cancel's terminal record); returns the unsubscribe. */
   onLedger: (runId: string, fn: () => void) => () => void;
+  /** Runs an outside-world call; the runner lends the tick's worker slot to other runs meanwhile. */
+  awaitOutside: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 type StepResult = 'continue' | 'stop' | 'reload';
+
+/**
+ * An outside call given up on purpose (runner stopping, run cancelled meanwhile): nothing is
+ * committed for it, so the run stays at the effect with its started record — after a restart the
+ * call runs again under the same idempotency key, as after a crash.
+ */
+export class EffectInterrupted extends Error {
+  override readonly name = 'EffectInterrupted';
+}
 
 const noHandler = (type: string): EffectHandler => ({
   mode: 'inline',
@@ -112,6 +125,7 @@ export class RunTicker {
     try {
       await this.loop();
     } catch (e) {
+      if (e instanceof EffectInterrupted) return; // the lease is released below
       if (!(e instanceof LeaseLost)) throw e;
       this.released = true; // someone else owns the run now
     } finally {
@@ -242,7 +256,14 @@ export class RunTicker {
     if (first !== 'continue' || reused) return first;
 
     const t0 = this.deps.stepContext.nowMs();
-    const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
+    const outcome = await this.deps.awaitOutside(() =>
+      this.withLeaseRenewal((signal) =>
+        handler.run(call, signal).catch((e) => {
+          if (signal.aborted && signal.reason instanceof Error) throw signal.reason; // interrupted or lease lost: commit nothing
+          return { status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` };
+        }),
+      ),
+    );
     const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome, this.now()));
     const r = await this.commit([], async () => {
       applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, this.deps.stepContext.nowMs() - t0, finished.ended_at!);
@@ -272,15 +293,19 @@ export class RunTicker {
     // A cancel lands as a terminal record: abort the outside call (e.g. close the LLM request).
     const unwatch = this.deps.onLedger(this.runId, () => {
       this.deps.store.getRun(this.runId).then(
-        (sr) => sr && isTerminal(sr.run.status) && ac.abort(new Error(`Run ${this.runId} ended (${sr.run.status}) during the effect`)),
+        (sr) => sr && isTerminal(sr.run.status) && ac.abort(new EffectInterrupted(`run ${this.runId} ended (${sr.run.status}) during the effect`)),
         () => undefined,
       );
     });
+    const onStop = () => ac.abort(this.deps.stopSignal.reason);
+    if (this.deps.stopSignal.aborted) onStop();
+    else this.deps.stopSignal.addEventListener('abort', onStop, { once: true });
     try {
       return await fn(ac.signal);
     } finally {
       clearInterval(timer);
       unwatch();
+      this.deps.stopSignal.removeEventListener('abort', onStop);
     }
   }
 

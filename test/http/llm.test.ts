@@ -5,9 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { openai, startProviderServer, type ProviderServer } from '../helpers/provider-server.js';
-import { ledger, postCommand, startRun, terminal, waitRun } from './runs-kit.js';
+import { exec, flowOf, wire } from '../flow/flowkit.js';
+import { installFlows, ledger, postCommand, startRun, terminal, waitRun } from './runs-kit.js';
 
 const ROUTE = 'POST /v1/chat/completions';
+const quickFlow = flowOf(
+  [exec('start', 'on_flow_start', { entry: true, outputs: [] }), exec('end', 'on_flow_end', { inputs: [], execOuts: [] })],
+  [wire('start', 'end')],
+  { id: 'quick' },
+);
 
 describe('llm_call runs against a scripted provider', () => {
   let provider: ProviderServer;
@@ -82,4 +88,21 @@ describe('llm_call runs against a scripted provider', () => {
     const records = await ledger(s, runId);
     assert.ok(!records.some((r) => r.effect?.type === 'llm_call' && r.status !== 'started'), 'no result recorded after the cancel');
   });
+
+  it('runs waiting on the provider give their worker slots back: other runs keep flowing', { timeout: 30_000 }, async () => {
+    const busy = await startServer({ fixtures: ['basic-llm-test@0.0.0.flow'], env: { LMSTUDIO_BASE_URL: `${provider.url}/v1`, ABSTRACTGATEWAY_TICK_WORKERS: '2' } });
+    try {
+      const seen = provider.requests.length;
+      provider.reply(ROUTE, { hang: true }, { hang: true }, { hang: true }, { hang: true });
+      for (let i = 0; i < 4; i++) await startRun(busy, { bundle_id: 'basic-llm-test', input_data: { prompt: `slow ${i}`, provider: 'lmstudio', model: 'm' } });
+      await provider.waitForRequests(seen + 4); // 4 calls in flight on 2 tick workers
+      await installFlows(busy, 'quick', [quickFlow]);
+      const quick = await startRun(busy, { bundle_id: 'quick', flow_id: 'quick', input_data: {} });
+      const run = await waitRun(busy, quick, terminal, 20_000);
+      assert.equal(run.status, 'completed');
+    } finally {
+      await busy.close();
+    }
+  });
 });
+
