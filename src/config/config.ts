@@ -31,6 +31,8 @@ export interface Config {
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
   workspace: WorkspaceSettings;
+  /** ABSTRACTGATEWAY_TOOL_MODE: how tool_calls batches run (spec runtime-visualflow §3.5.3). */
+  toolMode: 'approval' | 'passthrough' | 'delegated' | 'local';
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +70,25 @@ function positiveNumber(env: Env, name: string, dflt: number, opts: { integer?: 
   return n;
 }
 
+/** ABSTRACTGATEWAY_TOOL_MODE and the reference's aliases for each mode. */
+const TOOL_MODES: Record<string, Config['toolMode']> = {
+  approval: 'approval',
+  passthrough: 'passthrough',
+  delegated: 'delegated',
+  delegate: 'delegated',
+  job: 'delegated',
+  local: 'local',
+  local_all: 'local',
+};
+
+function toolMode(env: Env): Config['toolMode'] {
+  const raw = first(env, 'ABSTRACTGATEWAY_TOOL_MODE');
+  if (raw === undefined) return 'approval';
+  const mode = Object.hasOwn(TOOL_MODES, raw.toLowerCase()) ? TOOL_MODES[raw.toLowerCase()] : undefined;
+  if (!mode) throw new ConfigError(`ABSTRACTGATEWAY_TOOL_MODE must be one of ${Object.keys(TOOL_MODES).join('|')}, got '${raw}'`);
+  return mode;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
   const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
@@ -99,6 +120,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    toolMode: toolMode(env),
   };
   return { ...config, ...overrides };
 }

@@ -1,13 +1,11 @@
-// Discovery (spec clients.md §5: "may return empty"): tools and providers the gateway can offer.
-// Providers come from the process's provider registry; no tool executor exists yet, so the
-// honest answer for tools is an empty list.
+// Discovery (spec clients.md §5: "may return empty"): providers the gateway can offer, from the
+// process's provider registry. Tools are listed by ./discovery-tools.ts.
 
 import { Type } from '@sinclair/typebox';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { GatewayApp } from '../types.js';
 
 export async function discoveryRoutes(app: GatewayApp, opts: { providers: ProviderRegistry }): Promise<void> {
-  app.get('/discovery/tools', { schema: { tags: ['discovery'], summary: 'Tools available to agents' } }, async () => ({ items: [] }));
   app.get(
     '/discovery/providers',
     { schema: { tags: ['discovery'], summary: 'Configured LLM providers', querystring: Type.Object({ include_models: Type.Optional(Type.Boolean()) }) } },
