@@ -53,8 +53,7 @@ describe('artifacts and discovery routes', () => {
     assert.equal(invalid.status, 400);
   });
 
-  it('discovery lists no tools or providers until they are configured', async () => {
-    assert.deepEqual(await (await s.api('/api/gateway/discovery/tools')).json(), { items: [] });
+  it('discovery lists no providers until they are configured', async () => {
     assert.deepEqual(await (await s.api('/api/gateway/discovery/providers?include_models=false')).json(), { items: [] });
     const models = (await (await s.api('/api/gateway/discovery/providers/openai/models')).json()) as any;
     assert.deepEqual(models.models, []);
