@@ -171,4 +171,28 @@ describe('tool_calls effect', () => {
     assert.equal(done.output!.results[1].output.stdout, 'hi there');
     assert.equal(await readFile(join(dir, 'hello.txt'), 'utf8'), 'hi there');
   });
+
+  it('open_attachment (runtime-owned, no approval) reads a session attachment, queues media, and refuses other sessions', async () => {
+    h = await makeHarness({ toolMode: 'approval' });
+    const put = (text: string, type: string, session: string, filename: string) =>
+      h!.runtime.putArtifact(Buffer.from(text), { content_type: type, tags: { kind: 'attachment', session_id: session, filename } });
+    const notes = await put('line one\nline two\nline three\n', 'text/markdown', 's1', 'notes.md');
+    const image = await put('\x89PNG fake', 'image/png', 's1', 'cat.png');
+    const foreign = await put('not yours', 'text/plain', 'someone-else', 'x.txt');
+    const calls = [
+      { name: 'open_attachment', arguments: { artifact_id: notes.artifact_id, start_line: 2, end_line: 2 } },
+      { name: 'open_attachment', arguments: { handle: 'cat.png' } },
+      { name: 'open_attachment', arguments: { artifact_id: foreign.artifact_id } },
+    ];
+    const wf = await h.addFlows('att', [toolFlow(calls)]);
+    const context = { attachments: [{ $artifact: image.artifact_id, filename: 'cat.png' }] };
+    const id = await h.start(wf.tools, { workspace_root: ws, context }, 's1');
+    const done = await h.waitFor(id, isDone);
+    const [text, media, other] = done.output!.results;
+    assert.equal(text.success, true);
+    assert.equal(text.output.excerpt, 'line two');
+    assert.equal(media.output.queued_media, true);
+    assert.deepEqual(done.vars._runtime.pending_media, [{ $artifact: image.artifact_id, content_type: 'image/png', filename: 'cat.png' }]);
+    assert.deepEqual([other.success, other.error], [false, `Attachment '${foreign.artifact_id}' was not found in this session`]);
+  });
 });
