@@ -32,6 +32,7 @@ interface Roots {
 export class WorkspaceScope {
   private realRoots: Promise<Roots> | null = null;
   private realRoot: string | null = null;
+  private realIgnored: string[] = [];
 
   constructor(
     /** Absolute workspace root, or null when the run has none (file tools are then refused). */
@@ -68,7 +69,8 @@ export class WorkspaceScope {
       const lex = this.lexical();
       const allowed = await Promise.all(lex.allowed.map(real));
       this.realRoot = allowed[0];
-      return { allowed, ignored: await Promise.all(lex.ignored.map(real)) };
+      this.realIgnored = await Promise.all(lex.ignored.map(real));
+      return { allowed, ignored: this.realIgnored };
     })();
     return this.realRoots;
   }
@@ -129,7 +131,7 @@ export class WorkspaceScope {
 
   /** True for paths under an ignored path (listings and searches skip them). */
   ignores(abs: string): boolean {
-    return this.ignored.some((i) => inside(abs, i));
+    return [...this.ignored, ...this.realIgnored].some((i) => inside(abs, i));
   }
 
   /** A checked path for display: relative to the workspace when inside it. */

@@ -77,6 +77,9 @@ describe('file tools stay inside the workspace', () => {
   it('ignored paths are refused even inside the workspace', async () => {
     const o = await sb.run('read_file', { file_path: 'src/main.py' }, { workspace_ignored_paths: 'src' });
     assertRefused(o, 'ignored');
+    const listed = await sb.run('list_files', { recursive: true, head_limit: 100 }, { workspace_ignored_paths: ['src'] });
+    assert.match(String(listed.output), /notes\.txt/);
+    assert.doesNotMatch(String(listed.output), /main\.py/);
   });
 
   it('workspace_or_allowed opens the allowed paths, and only in that mode', async () => {
