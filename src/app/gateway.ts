@@ -80,6 +80,7 @@ async function openPlane(c: Config, store: Store, runtimeId: string, providers: 
     maxStepsPerTick: c.tickMaxSteps,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
+    toolMode: c.toolMode,
   });
   return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), live };
 }

@@ -5,9 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../model/time.js';
 import { compileFlow } from '../flow/compiler.js';
-import type { CompiledWorkflow, WorkflowSource } from '../flow/types.js';
+import { DEFAULT_TOOL_SPECS } from '../tools/index.js';
+import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import { Deprecations } from './deprecations.js';
 import { BundleRegistry, type DirectoryLoadResult } from './registry.js';
+
+/** The built-in tools by name: what `llm_call` tool lists and agents' allowlists resolve to. */
+const TOOL_SPECS = Object.fromEntries(DEFAULT_TOOL_SPECS.map((spec) => [spec.name, { ...spec }]));
+const REGISTRY_OPTIONS = { compile: (flow: VisualFlow, opts?: { entryNode?: string; workflowId?: string }) => compileFlow(flow, { ...opts, toolSpecs: TOOL_SPECS }), toolSpecs: TOOL_SPECS };
 
 /** Don't rescan the bundle dir more often than this when runs name unknown workflows. */
 const LAZY_RELOAD_INTERVAL_MS = 1000;
@@ -23,7 +28,7 @@ export class BundleCatalog implements WorkflowSource {
   readonly flowsDir: string;
   readonly dataDir: string;
   readonly deprecations: Deprecations;
-  private current = new BundleRegistry({ compile: compileFlow });
+  private current = new BundleRegistry(REGISTRY_OPTIONS);
   private lastLoad: DirectoryLoadResult = { loaded: [], errors: [] };
   private lastLoadAt = -Infinity;
 
@@ -56,7 +61,7 @@ export class BundleCatalog implements WorkflowSource {
 
   /** Rebuild the registry from the bundle directory, then swap it in atomically. */
   async reloadBundles(): Promise<DirectoryLoadResult> {
-    const fresh = new BundleRegistry({ compile: compileFlow });
+    const fresh = new BundleRegistry(REGISTRY_OPTIONS);
     const result = await fresh.loadDirectory(this.flowsDir);
     this.current = fresh;
     this.lastLoad = result;

@@ -34,6 +34,8 @@ export interface Config {
   workspace: WorkspaceSettings;
   /** LLM provider connections, defaults, timeouts and URL policy (config/providers.ts). */
   providers: ProviderSettings;
+  /** ABSTRACTGATEWAY_TOOL_MODE: how tool_calls batches run (spec runtime-visualflow §3.5.3). */
+  toolMode: 'approval' | 'passthrough' | 'delegated' | 'local';
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +73,25 @@ export function positiveNumber(env: Env, name: string, dflt: number, opts: { int
   return n;
 }
 
+/** ABSTRACTGATEWAY_TOOL_MODE and the reference's aliases for each mode. */
+const TOOL_MODES: Record<string, Config['toolMode']> = {
+  approval: 'approval',
+  passthrough: 'passthrough',
+  delegated: 'delegated',
+  delegate: 'delegated',
+  job: 'delegated',
+  local: 'local',
+  local_all: 'local',
+};
+
+function toolMode(env: Env): Config['toolMode'] {
+  const raw = first(env, 'ABSTRACTGATEWAY_TOOL_MODE');
+  if (raw === undefined) return 'approval';
+  const mode = Object.hasOwn(TOOL_MODES, raw.toLowerCase()) ? TOOL_MODES[raw.toLowerCase()] : undefined;
+  if (!mode) throw new ConfigError(`ABSTRACTGATEWAY_TOOL_MODE must be one of ${Object.keys(TOOL_MODES).join('|')}, got '${raw}'`);
+  return mode;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
   const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
@@ -103,6 +124,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
     providers: loadProviderSettings(env),
+    toolMode: toolMode(env),
   };
   return { ...config, ...overrides };
 }

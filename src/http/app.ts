@@ -18,6 +18,7 @@ import { commandRoutes } from './routes/commands.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { discoveryToolRoutes } from './routes/discovery-tools.js';
 
 export interface AppOptions {
   /** The data planes to serve (the composition root's Gateway). */
@@ -66,6 +67,7 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
       await gw.register(artifactRoutes);
       await gw.register(discoveryRoutes, { providers: o.gateway.providers, dataDir });
+      await gw.register(discoveryToolRoutes);
     },
     { prefix: GATEWAY_PREFIX },
   );

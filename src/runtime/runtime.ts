@@ -18,6 +18,7 @@ import type { JsonObject, RunState } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
 import { isoFromMs, type Clock } from '../model/time.js';
 import { ROOT_RUNTIME_ID } from '../model/scope.js';
+import type { ToolMode } from '../tools/index.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
   ledgerPollMs?: number;
+  /** The gateway tool policy for tool_calls effects (ABSTRACTGATEWAY_TOOL_MODE; default approval). */
+  toolMode?: ToolMode;
 }
 
 export interface StartRunInput {
@@ -59,12 +62,15 @@ export class Runtime {
   private readonly watcher: LedgerWatcher;
   private readonly stepContext: StepContext;
   private readonly effects: EffectHandlers;
+  /** How tool_calls batches are executed, approved or delegated (reported by /discovery/tools). */
+  readonly toolMode: ToolMode;
 
   constructor(private readonly o: RuntimeOptions) {
     this.store = o.store.scope(o.runtimeId ?? ROOT_RUNTIME_ID);
     this.clock = o.store.clock;
     this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
-    this.effects = defaultEffectHandlers(o.effects);
+    this.toolMode = o.toolMode ?? 'approval';
+    this.effects = defaultEffectHandlers({ mode: this.toolMode, artifacts: this.store.artifacts }, o.effects);
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false

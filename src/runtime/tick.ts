@@ -7,7 +7,7 @@ import type { CompiledWorkflow, StepContext, WorkflowSource } from '../flow/type
 import { LeaseLost, VersionConflict, type Fence, type RuntimeStore, type StoreTx, type StoredRun } from '../store/types.js';
 import type { EffectCall, EffectHandler, EffectHandlers } from './effects/types.js';
 import { finishedRecord, completionRecord, startedRecord, tickExceptionRecord } from './records.js';
-import { idempotencyKey } from './idempotency.js';
+import { idempotencyKey, stampToolCalls } from './idempotency.js';
 import { appendNodeTrace } from './node-traces.js';
 import { isPaused } from './control.js';
 import { saveRun } from './transitions.js';
@@ -87,8 +87,8 @@ export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: Effec
 
 /** The call a handler receives for a planned effect. */
 function effectCall(run: RunState, plan: StepPlan, nowMs: number): EffectCall {
-  const effect = plan.effect!;
-  return { run, node_id: plan.node_id, effect, default_next: plan.next_node ?? null, idempotency_key: idempotencyKey(run.run_id, plan.node_id, effect), now_ms: nowMs };
+  const key = idempotencyKey(run.run_id, plan.node_id, plan.effect!);
+  return { run, node_id: plan.node_id, effect: stampToolCalls(plan.effect!, key), default_next: plan.next_node ?? null, idempotency_key: key, now_ms: nowMs };
 }
 
 /**
@@ -218,7 +218,7 @@ export class RunTicker {
     const call = effectCall(this.run, plan, this.deps.stepContext.nowMs());
     const key = call.idempotency_key;
     const handler = this.deps.effects.get(effect.type) ?? noHandler(effect.type);
-    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key, this.now()));
+    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, call.effect, key, this.now()));
     if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
 
     const t0 = this.deps.stepContext.nowMs();

@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { openai, startProviderServer, type ProviderServer } from '../helpers/provider-server.js';
-import { ledger, startRun, terminal, waitRun } from './runs-kit.js';
+import { ledger, postCommand, startRun, terminal, waitRun } from './runs-kit.js';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const ROUTE = 'POST /v1/chat/completions';
 const summary = (records: any[]) => records.map((r) => `${r.node_id} ${r.effect?.type ?? '-'} ${r.status}`);
@@ -30,7 +32,7 @@ describe('agent runs (basic-agent) against a scripted provider', () => {
     const sent = provider.requests.at(-1)!;
     assert.equal(sent.body.model, 'qwen/qwen3-next-80b', 'the bundle default model');
     assert.match(sent.body.messages.at(-1).content, /Task:\nhello/);
-    // TOOLS-MERGE: assert.ok(sent.body.tools.length > 0, 'the allowlisted tools are offered natively');
+    assert.ok(sent.body.tools.some((t: any) => t.function.name === 'write_file'), 'the allowlisted tools are offered natively');
 
     const root = await ledger(s, runId);
     const agentWait = root.find((r) => r.node_id === 'node-2' && r.status === 'waiting');
@@ -49,4 +51,49 @@ describe('agent runs (basic-agent) against a scripted provider', () => {
     assert.equal(out.meta.model, 'qwen/qwen3-next-80b');
     assert.equal(out.scratchpad.sub_run_id, childId);
   });
+
+  it('one approved and one denied tool call: the child waits for approval, the client answers, the agent finishes', { timeout: 30_000 }, async () => {
+    provider.reply(
+      ROUTE,
+      openai.stream([], { calls: [{ id: 'call_w', name: 'write_file', arguments: { file_path: 'note.txt', content: 'hello from the agent' } }] }),
+      openai.stream([], { calls: [{ id: 'call_x', name: 'execute_command', arguments: { command: 'echo nope > denied.txt' } }] }),
+      openai.stream(['I wrote note.txt; the command was denied.']),
+      openai.stream(['Wrote note.txt. The command was not run (denied).']),
+    );
+    const runId = await startRun(s, { bundle_id: 'basic-agent', bundle_version: '0.0.1', input_data: { prompt: 'write a note' } });
+    const childOf = async () => {
+      const root = await waitRun(s, runId, (r) => r.current_node === 'node-2' && r.waiting?.reason === 'subworkflow', 10_000);
+      return root.waiting.details.sub_run_id as string;
+    };
+    const child = await childOf();
+    const answer = async (approved: boolean, seen: number): Promise<number> => {
+      const run = await waitRun(s, child, (r) => r.waiting?.wait_key?.startsWith('tool_approval:') && r.ledger_len > seen, 10_000);
+      assert.equal(run.waiting.reason, 'user');
+      assert.equal(run.waiting.details.mode, 'approval_required');
+      const payload = approved ? { approved: true } : { approved: false, reason: 'not this one' };
+      const res = await postCommand(s, { command_id: `approve-${run.ledger_len}`, run_id: child, type: 'resume', payload: { wait_key: run.waiting.wait_key, payload } });
+      assert.equal(res.status, 200);
+      return run.ledger_len;
+    };
+    await answer(false, await answer(true, 0));
+    const done = await waitRun(s, runId, terminal, 20_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+
+    const childRun = (await s.plane.runtime.getRun(child))!;
+    const workspace = childRun.vars.workspace_root;
+    assert.equal(await readFile(join(workspace, 'note.txt'), 'utf8'), 'hello from the agent');
+    await assert.rejects(stat(join(workspace, 'denied.txt')), 'the denied command never ran');
+
+    const records = await ledger(s, child);
+    const tools = records.filter((r) => r.effect?.type === 'tool_calls');
+    assert.deepEqual(tools.map((r) => r.status), ['started', 'waiting', 'started', 'completed', 'started', 'waiting', 'started', 'completed']);
+    assert.equal(tools[3].result.results[0].success, true);
+    assert.equal(tools[7].result.results[0].success, false);
+    assert.match(tools[7].result.results[0].error, /not this one/);
+    const out = (await s.plane.runtime.getRun(runId))!.output!;
+    assert.equal(out.response, 'Wrote note.txt. The command was not run (denied).');
+    assert.equal(out.meta.tool_calls, 2);
+    assert.equal(out.meta.tool_results, 2);
+  });
 });
+

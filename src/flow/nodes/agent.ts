@@ -129,7 +129,7 @@ function afterChild(n: ExecNode, s: StepScope, b: JsonObject): StepPlan {
   if (output.success === false) throw new Error(`Agent sub-run ${sub.sub_run_id} failed: ${output.error ?? 'unknown error'}`);
   const r = b.resolved_inputs as JsonObject;
   const steps = childSteps(sub.node_traces);
-  const toolSteps = steps.filter((st) => st.effect?.type === 'tool_calls');
+  const toolSteps = steps.filter((st) => st.effect?.type === 'tool_calls' && st.status === 'completed');
   const llm = steps.find((st) => st.effect?.type === 'llm_call' && isPlainObject(st.result));
   const answer = typeof output.answer === 'string' ? output.answer : pyStr(output.answer ?? '');
   Object.assign(b, {

@@ -1,7 +1,6 @@
 // Discovery (spec discovery §2.4–§2.7): the configured LLM providers, their models read live from
 // each endpoint, and model capabilities. Thin: the answers come from gateway/discovery.ts.
-// /discovery/tools answers an empty list until the agent's tool executor exists; the tool specs
-// and `tool_mode` belong here when it does.
+// Tools are listed by ./discovery-tools.ts.
 
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -19,7 +18,6 @@ function callerKey(req: FastifyRequest): string | undefined {
 }
 
 export async function discoveryRoutes(app: GatewayApp, opts: { providers: ProviderRegistry; dataDir: string }): Promise<void> {
-  app.get('/discovery/tools', { schema: { tags: ['discovery'], summary: 'Tools available to agents' } }, async () => ({ items: [] }));
   app.get(
     '/discovery/providers',
     {

@@ -91,7 +91,9 @@ export function toolDefinition(spec: JsonObject): ToolDefinition | undefined {
       properties[arg] = rest;
       if (!(isPlainObject(def) && 'default' in def)) required.push(arg);
     }
-    schema = { type: 'object', properties, required };
+    // Specs that list their required args (the built-in tools do) are taken at their word.
+    const listed = Array.isArray(spec.required_args) ? spec.required_args.filter((a: unknown) => typeof a === 'string' && a in properties) : null;
+    schema = { type: 'object', properties, required: listed ?? required };
   }
   return { name, ...(typeof spec.description === 'string' ? { description: spec.description } : {}), parameters: schema };
 }
