@@ -5,6 +5,7 @@
 // with epoch fencing and every commit is fenced.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { RuntimeStore, Store } from '../store/types.js';
 import { EffectInterrupted, RunTicker, type TickDeps } from './tick.js';
 import { applyCommand } from './commands.js';
@@ -31,8 +32,8 @@ export class Runner {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Ticks currently awaiting an outside call: their worker slot is free for other runs. */
   private outside = 0;
-  /** Aborted by stop(): interrupts outside calls in flight. */
-  private stopController = new AbortController();
+  /** Aborted by stop(): interrupts outside calls in flight (each adds a listener). */
+  private stopController = unlimitedListeners(new AbortController());
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private stopping = false;
@@ -103,7 +104,7 @@ export class Runner {
     }
     this.running = false;
     this.stopping = false;
-    this.stopController = new AbortController();
+    this.stopController = unlimitedListeners(new AbortController());
   }
 
   /** Resolves once no command is pending, nothing is runnable now and no tick is in flight (tests, benchmarks). */
@@ -221,4 +222,9 @@ export class Runner {
   private log(msg: string): void {
     (this.opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
   }
+}
+
+function unlimitedListeners(ac: AbortController): AbortController {
+  setMaxListeners(0, ac.signal);
+  return ac;
 }
