@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { openai, startProviderServer, type ProviderServer } from '../helpers/provider-server.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ledger, postCommand, startRun, terminal, waitRun } from './runs-kit.js';
 
 const ROUTE = 'POST /v1/chat/completions';
@@ -16,7 +18,7 @@ describe('reference LLM bundles (§9.6) against a scripted provider', () => {
   before(async () => {
     provider = await startProviderServer();
     s = await startServer({
-      fixtures: ['basic-followup@dev.flow', 'coder@dev.flow', 'ralph@dev.flow'],
+      fixtures: ['basic-followup@dev.flow', 'coder@dev.flow', 'ralph@dev.flow', 'test@dev.flow'],
       env: { OPENAI_BASE_URL: `${provider.url}/v1`, OPENAI_API_KEY: 'sk-test-key' },
     });
   });
@@ -79,4 +81,45 @@ describe('reference LLM bundles (§9.6) against a scripted provider', () => {
     assert.equal(out.success, true);
     assert.equal(out.output, 'Your todo app is ready.');
   });
+
+  /** The ReAct child of the root's agent node, once it waits for a tool approval. */
+  const approvalWait = async (runId: string) => {
+    const root = await waitRun(s, runId, (r) => r.waiting?.reason === 'subworkflow', 10_000);
+    const child = root.waiting.details.sub_run_id as string;
+    return { child, wait: (await waitRun(s, child, (r) => r.waiting?.wait_key?.startsWith('tool_approval:'), 10_000)).waiting };
+  };
+
+  it('test@dev: execute_command waits for approval; approved, it runs in the workspace and the agent answers', { timeout: 30_000 }, async () => {
+    provider.reply(
+      ROUTE,
+      openai.stream([], { calls: [{ id: 'call_1', name: 'execute_command', arguments: { command: 'echo ran > proof.txt' } }] }),
+      openai.stream(['The command ran.']),
+      openai.stream(['I ran the command; proof.txt was written.']),
+    );
+    const runId = await startRun(s, { bundle_id: 'test', input_data: { prompt: 'hi' } });
+    const { child, wait } = await approvalWait(runId);
+    assert.match(wait.wait_key, /^tool_approval:[0-9a-f]{32}$/);
+    assert.equal(wait.details.tool_calls[0].name, 'execute_command');
+    assert.match(wait.details.tool_calls[0].runtime_call_id, /^rtcall_[0-9a-f]+_1$/);
+    await postCommand(s, { command_id: `ok-${child}`, run_id: child, type: 'resume', payload: { wait_key: wait.wait_key, payload: { approved: true } } });
+    const run = await waitRun(s, runId, terminal, 20_000);
+    assert.equal(run.status, 'completed', JSON.stringify(run));
+    const out = (await s.plane.runtime.getRun(runId))!.output!;
+    assert.equal(out.success, true);
+    const childRun = (await s.plane.runtime.getRun(child))!;
+    assert.equal((await readFile(join(childRun.vars.workspace_root, 'proof.txt'), 'utf8')).trim(), 'ran');
+  });
+
+  it('cancelling the root while its agent child waits for approval cancels the whole tree', { timeout: 30_000 }, async () => {
+    provider.reply(ROUTE, openai.stream([], { calls: [{ id: 'call_2', name: 'execute_command', arguments: { command: 'echo never' } }] }));
+    const runId = await startRun(s, { bundle_id: 'test', input_data: { prompt: 'hi' } });
+    const { child } = await approvalWait(runId);
+    await postCommand(s, { command_id: `cancel-${runId}`, run_id: runId, type: 'cancel', payload: { reason: 'stop' } });
+    for (const id of [runId, child]) {
+      assert.equal((await waitRun(s, id, terminal, 10_000)).status, 'cancelled');
+      const last = (await ledger(s, id)).at(-1);
+      assert.equal(last.idempotency_key, 'system:terminal_status:cancelled');
+    }
+  });
 });
+
