@@ -62,8 +62,10 @@ export class Runner {
 
   /** A tick awaiting an LLM or tool call gives its worker slot back until the call returns. */
   private readonly awaitOutside = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Only a saturated runner has runs left unclaimed for want of a slot: then look for them.
+    const saturated = this.inflight.size - this.outside >= this.concurrency;
     this.outside++;
-    this.kick();
+    if (saturated) this.kick();
     try {
       return await fn();
     } finally {
