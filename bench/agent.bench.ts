@@ -9,14 +9,15 @@
 //    server that answers after `--delay-ms`, while a loop keeps starting no-LLM runs. Reports that
 //    all agents completed, no-LLM runs/s during the load, event-loop delay p99, RSS per waiting agent.
 //
-// Gateway and provider share this process (the provider's work is a timer and a small write).
+// The provider runs in a child process (bench/scripted-openai.ts); the gateway in this one.
 
-import { Agent, createServer, request } from 'node:http';
+import { fork } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Gateway } from '../src/app/gateway.js';
 import { loadConfig } from '../src/config/config.js';
 import type { VisualFlow } from '../src/flow/types.js';
@@ -33,23 +34,15 @@ const DELAY_MS = arg('delay-ms', 2000);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
-// ---- a provider speaking OpenAI chat completions (SSE), answering after `delay` ms
-let delay = 0;
-const sse =
-  ['Hello', ' from', ' the', ' bench.'].map((d) => `data: ${JSON.stringify({ model: 'bench', choices: [{ index: 0, delta: { content: d }, finish_reason: null }] })}\n\n`).join('') +
-  `data: ${JSON.stringify({ model: 'bench', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n` +
-  `data: ${JSON.stringify({ model: 'bench', choices: [], usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 } })}\n\ndata: [DONE]\n\n`;
-const server = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const answer = () => res.writeHead(200, { 'content-type': 'text/event-stream' }).end(sse);
-    if (delay > 0) setTimeout(answer, delay);
-    else answer();
-  });
-});
-server.maxConnections = 10_000;
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+// ---- a provider speaking OpenAI chat completions (SSE), in its own process (scripted-openai.ts)
+const providerProc = fork(fileURLToPath(new URL('./scripted-openai.js', import.meta.url)));
+const reply = () => new Promise<any>((r) => providerProc.once('message', r));
+const { port } = await reply();
+const setDelay = async (ms: number) => {
+  providerProc.send({ delay: ms });
+  await reply();
+};
+const base = `http://127.0.0.1:${port}/v1`;
 
 // ---- flows
 const start = (outputs: string[] = []) => exec('start', 'on_flow_start', { entry: true, outputs });
@@ -90,10 +83,10 @@ const rt = gateway.root.runtime;
 const waiting = new Map<string, () => void>();
 gateway.store.notifier.on('ledger', (_scope, id) => waiting.get(id)?.());
 
-/** Start a run and resolve when it is terminal (woken by the store's ledger hints). */
-async function runToEnd(flow: string, input: Record<string, unknown>): Promise<string> {
+/** Start a run; `ended` resolves when the run is terminal (woken by ledger hints). */
+async function startRun(flow: string, input: Record<string, unknown>): Promise<{ ended: Promise<string> }> {
   const { run_id } = await rt.startRun({ workflow_id: `bench@1.0.0:${flow}`, input_data: input });
-  return new Promise((resolve, reject) => {
+  const ended = new Promise<string>((resolve, reject) => {
     const check = () =>
       rt.getRun(run_id).then((r) => {
         if (r && ['completed', 'failed', 'cancelled'].includes(r.status) && waiting.delete(run_id)) resolve(r.status);
@@ -101,7 +94,10 @@ async function runToEnd(flow: string, input: Record<string, unknown>): Promise<s
     waiting.set(run_id, () => void check());
     void check();
   });
+  return { ended };
 }
+
+const runToEnd = async (flow: string, input: Record<string, unknown>): Promise<string> => (await startRun(flow, input)).ended;
 
 async function timed(flow: string, n: number): Promise<number[]> {
   const out: number[] = [];
@@ -141,13 +137,19 @@ const overhead = pct(withLlm, 50) - pct(withoutLlm, 50) - pct(bare, 50);
 console.log(`overhead: llm run p50 ${r2(pct(withLlm, 50))} ms (p99 ${r2(pct(withLlm, 99))}), answer_user run p50 ${r2(pct(withoutLlm, 50))} ms, bare round trip p50 ${r2(pct(bare, 50))} ms → gateway overhead per LLM call p50 ${r2(overhead)} ms`);
 
 // ---- 2. load
-delay = DELAY_MS;
+await setDelay(DELAY_MS);
 const rssBefore = process.memoryUsage().rss;
+const burst = monitorEventLoopDelay({ resolution: 5 });
 const loop = monitorEventLoopDelay({ resolution: 5 });
-loop.enable();
+burst.enable();
 const t0 = performance.now();
 let peakRss = rssBefore;
-const agents = Array.from({ length: AGENTS }, (_, i) => runToEnd('agent', { prompt: `task ${i}` }));
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+// All agent runs are created at once (one burst of 1,000 starts), then run side by side.
+const ends = await Promise.all(Array.from({ length: AGENTS }, (_, i) => startRun('agent', { prompt: `task ${i}` })));
+const startedMs = performance.now() - t0;
+burst.disable();
+loop.enable();
 let trivialDone = 0;
 let loading = true;
 const trivialLoop = (async () => {
@@ -156,8 +158,7 @@ const trivialLoop = (async () => {
     trivialDone++;
   }
 })();
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-const statuses = await Promise.all(agents);
+const statuses = await Promise.all(ends.map((e) => e.ended));
 const wallMs = performance.now() - t0;
 loading = false;
 await trivialLoop;
@@ -167,11 +168,12 @@ const completed = statuses.filter((s) => s === 'completed').length;
 console.log(
   `load: ${completed}/${AGENTS} agent runs completed in ${r2(wallMs / 1000)} s (provider answers after ${DELAY_MS} ms); ` +
     `no-LLM runs during the load: ${trivialDone} (${r2(trivialDone / (wallMs / 1000))} runs/s); ` +
-    `event-loop delay p50 ${r2(loop.percentile(50) / 1e6)} ms, p99 ${r2(loop.percentile(99) / 1e6)} ms, max ${r2(loop.max / 1e6)} ms; ` +
+    `event-loop delay while they run p50 ${r2(loop.percentile(50) / 1e6)} ms, p99 ${r2(loop.percentile(99) / 1e6)} ms, max ${r2(loop.max / 1e6)} ms ` +
+    `(during the start burst of ${r2(startedMs)} ms: p99 ${r2(burst.percentile(99) / 1e6)} ms, max ${r2(burst.max / 1e6)} ms); ` +
     `RSS ${Math.round(rssBefore / 2 ** 20)} → peak ${Math.round(peakRss / 2 ** 20)} MiB (${r2((peakRss - rssBefore) / 1024 / AGENTS)} KiB per agent run)`,
 );
 
 await gateway.close();
-server.close();
+providerProc.disconnect();
 agentPool.destroy();
 await rm(root, { recursive: true, force: true });
