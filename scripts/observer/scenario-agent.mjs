@@ -117,13 +117,14 @@ export async function drive(ui, { observerUrl, gatewayUrl, token, workflow, gw, 
   });
 
   const root = await runtime.getRun(rootId);
-  await step('Gateway: root completed with the final answer; hello.txt in the run workspace; 3 model calls', async () => {
+  await step('Gateway: root completed with the final answer; hello.txt in the run workspace; 3 model calls, the first with the typed prompt', async () => {
     if (root.status !== 'completed') fail(`root run is ${root.status}: ${JSON.stringify(root.error ?? root.waiting)}`);
     if (!String(root.output?.response ?? '').startsWith(FINAL)) fail(`unexpected response: ${JSON.stringify(root.output)}`);
     const file = join(root.vars.workspace_root, FILE.file_path);
     if (!existsSync(file) || (await readFile(file, 'utf8')) !== FILE.content) fail(`${file} missing or not '${FILE.content}'`);
-    const chats = provider.requests.filter((r) => r.path === '/v1/chat/completions').length;
-    if (chats !== 3) fail(`the provider was called ${chats} times, expected 3`);
+    const chats = provider.requests.filter((r) => r.path === '/v1/chat/completions');
+    if (chats.length !== 3) fail(`the provider was called ${chats.length} times, expected 3`);
+    if (!JSON.stringify(chats[0].body.messages).includes(PROMPT)) fail('the prompt typed in the Launch form did not reach the model');
   });
   return {
     root_run_id: rootId,
