@@ -15,6 +15,7 @@ import { llmCallHandler } from '../runtime/effects/llm-call.js';
 import { LiveProgress } from '../runtime/live.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
+import type { StoreHealth } from '../store/write-health.js';
 import { openStore } from './store-factory.js';
 
 export interface GatewayOptions {
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** A provider registry instead of the one built from config.providers (embedders, tests). */
   providers?: ProviderRegistry;
+  /** Where the store and the runner report failure streaks (full disk, read-only data dir); default: stderr. */
+  report?: (message: string) => void;
 }
 
 export class Gateway implements Planes {
@@ -37,7 +40,7 @@ export class Gateway implements Planes {
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-    const store = await openStore(config, opts.clock ?? systemClock);
+    const store = await openStore(config, opts.clock ?? systemClock, opts.report);
     try {
       const providers = opts.providers ?? ProviderRegistry.fromSettings(config.providers);
       return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, providers, opts), providers);
@@ -50,6 +53,10 @@ export class Gateway implements Planes {
 
   get dataDir(): string {
     return this.config.dataDir;
+  }
+
+  storeHealth(): Promise<StoreHealth> {
+    return this.store.writeHealth();
   }
 
   /** Start the runner (unless runner=false). */
@@ -68,7 +75,7 @@ export class Gateway implements Planes {
 
 /** One runtime scope's runtime, bundle catalog, workspace policy and live progress channel. */
 async function openPlane(c: Config, store: Store, runtimeId: string, providers: ProviderRegistry, opts: GatewayOptions): Promise<DataPlane> {
-  const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir }, store.clock);
+  const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
   const live = new LiveProgress();
   const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
   const runtime = new Runtime({
@@ -76,11 +83,12 @@ async function openPlane(c: Config, store: Store, runtimeId: string, providers: 
     runtimeId,
     workflows: catalog,
     effects: { llm_call: llm, ...opts.effects },
-    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs } : false,
+    runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs, log: opts.report } : false,
     maxStepsPerTick: c.tickMaxSteps,
+    limits: c.runLimits,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
     toolMode: c.toolMode,
   });
-  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), live };
+  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), historyLimits: c.historyLimits, live };
 }

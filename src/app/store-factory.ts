@@ -7,13 +7,14 @@ import { openSocketNotifier } from '../store/sqlite/socket-notifier.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import type { Store } from '../store/types.js';
 
-export async function openStore(config: Config, clock: Clock): Promise<Store> {
+/** `report`: where the store reports failure streaks of its writes (default: stderr). */
+export async function openStore(config: Config, clock: Clock, report?: (message: string) => void): Promise<Store> {
   switch (config.storeBackend) {
     case 'sqlite': {
       // Processes sharing the data dir (API + separate runner) wake each other through sockets there.
       const notifier = await openSocketNotifier(config.dataDir);
       try {
-        return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock });
+        return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock, maxBytes: config.dbMaxBytes, report });
       } catch (err) {
         await notifier.close();
         throw err;

@@ -9,6 +9,7 @@ import { DEFAULT_TOOL_SPECS } from '../tools/index.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import { Deprecations } from './deprecations.js';
 import { BundleRegistry, type DirectoryLoadResult } from './registry.js';
+import { DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
 
 /** The built-in tools by name: what `llm_call` tool lists and agents' allowlists resolve to. */
 const TOOL_SPECS = Object.fromEntries(DEFAULT_TOOL_SPECS.map((spec) => [spec.name, { ...spec }]));
@@ -22,13 +23,16 @@ export interface CatalogLocation {
   flowsDir: string;
   /** This scope's data dir (deprecations file, dynamic flows). */
   dataDir: string;
+  /** Node and edge counts one bundle may compile (uploads and the flows dir alike). */
+  graphLimits?: GraphLimits;
 }
 
 export class BundleCatalog implements WorkflowSource {
   readonly flowsDir: string;
   readonly dataDir: string;
   readonly deprecations: Deprecations;
-  private current = new BundleRegistry(REGISTRY_OPTIONS);
+  readonly graphLimits: GraphLimits;
+  private current: BundleRegistry;
   private lastLoad: DirectoryLoadResult = { loaded: [], errors: [] };
   private lastLoadAt = -Infinity;
 
@@ -38,6 +42,8 @@ export class BundleCatalog implements WorkflowSource {
   ) {
     this.flowsDir = at.flowsDir;
     this.dataDir = at.dataDir;
+    this.graphLimits = at.graphLimits ?? DEFAULT_GRAPH_LIMITS;
+    this.current = this.emptyRegistry();
     mkdirSync(at.dataDir, { recursive: true });
     mkdirSync(at.flowsDir, { recursive: true });
     this.deprecations = new Deprecations(at.dataDir, clock);
@@ -47,6 +53,11 @@ export class BundleCatalog implements WorkflowSource {
     const catalog = new BundleCatalog(at, clock);
     await catalog.reloadBundles();
     return catalog;
+  }
+
+  /** A registry compiling under this catalog's limits (also used to validate uploads). */
+  emptyRegistry(): BundleRegistry {
+    return new BundleRegistry({ ...REGISTRY_OPTIONS, graphLimits: this.graphLimits });
   }
 
   /** The registry in use; replaced as a whole by reloadBundles(). */
@@ -61,7 +72,7 @@ export class BundleCatalog implements WorkflowSource {
 
   /** Rebuild the registry from the bundle directory, then swap it in atomically. */
   async reloadBundles(): Promise<DirectoryLoadResult> {
-    const fresh = new BundleRegistry(REGISTRY_OPTIONS);
+    const fresh = this.emptyRegistry();
     const result = await fresh.loadDirectory(this.flowsDir);
     this.current = fresh;
     this.lastLoad = result;

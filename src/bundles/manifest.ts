@@ -3,6 +3,7 @@
 
 import { GatewayError } from '../errors.js';
 import { isPlainObject } from '../model/json.js';
+import { checkIdLength } from '../model/limits.js';
 
 /** A bundle is unusable: bad archive, bad manifest, missing flow, failed compile... */
 export const bundleError = (message: string) => new GatewayError('GW_ERR_BAD_BUNDLE', message);
@@ -46,6 +47,9 @@ export function isSafeRelPath(p: string): boolean {
   return segments.every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
+/** Where a manifest field is in an upload, for 422 bodies. */
+const MANIFEST_LOC = (...path: string[]) => ['body', 'file', 'manifest.json', ...path];
+
 /** Validate a parsed manifest.json. Throws BundleError naming the offending field. */
 export function parseManifest(raw: unknown): Manifest {
   if (!isPlainObject(raw)) throw bundleError('manifest.json must be a JSON object');
@@ -55,15 +59,19 @@ export function parseManifest(raw: unknown): Manifest {
   }
 
   const bundleId = (optionalString(raw, ['bundle_id', 'bundleId']) ?? '').trim();
+  // Ids name files and URL path segments: longer ones could be installed but never addressed.
+  checkIdLength(MANIFEST_LOC('bundle_id'), bundleId);
   if (!BUNDLE_ID_RE.test(bundleId)) {
     throw bundleError(`manifest bundle_id '${bundleId}' is invalid: use only letters, digits, '_' and '-'`);
   }
   const bundleVersion = (optionalString(raw, ['bundle_version', 'bundleVersion']) ?? '').trim() || '0.0.0';
+  checkIdLength(MANIFEST_LOC('bundle_version'), bundleVersion);
   if (!BUNDLE_VERSION_RE.test(bundleVersion)) {
     throw bundleError(`manifest bundle_version '${bundleVersion}' is invalid: use only letters, digits, '_', '.' and '-'`);
   }
 
   const flows = pathMap(raw, 'flows');
+  for (const flowId of Object.keys(flows)) checkIdLength(MANIFEST_LOC('flows'), flowId);
   if (Object.keys(flows).length === 0) {
     throw bundleError('manifest.flows is empty: a bundle must contain at least one flow');
   }

@@ -8,6 +8,7 @@ import { readBundle, type BundleContents, type BundleLimits } from './archive.js
 import { bundleError, type Manifest } from './manifest.js';
 import { ReactAgentWorkflow } from '../flow/agent/react.js';
 import type { ToolSpecTable } from '../flow/engine/graph.js';
+import { checkGraphSize, DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
 import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds, reactWorkflowIds } from './namespace.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import {
@@ -26,6 +27,8 @@ export interface BundleRegistryOptions {
   /** ToolSpecs by name that agents may be offered (their ReAct workflows, spec §6.1.4). */
   toolSpecs?: ToolSpecTable;
   limits?: Partial<BundleLimits>;
+  /** Node and edge counts a bundle may compile; defaults in graph-limits.ts. */
+  graphLimits?: GraphLimits;
 }
 
 export interface LoadedBundle {
@@ -98,6 +101,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     const existing = this.getBundle(id, version);
     if (existing) throw bundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
 
+    checkGraphSize(ref, flows, this.options.graphLimits ?? DEFAULT_GRAPH_LIMITS);
     // Compile everything before touching the registry: a failure leaves no trace.
     const namespaced = namespaceBundleFlows(id, version, flows);
     const compileOrReject = (flowId: string, flow: VisualFlow, opts?: { entryNode: string; workflowId: string }) => {

@@ -36,6 +36,37 @@ export interface Config {
   providers: ProviderSettings;
   /** ABSTRACTGATEWAY_TOOL_MODE: how tool_calls batches run (spec runtime-visualflow §3.5.3). */
   toolMode: 'approval' | 'passthrough' | 'delegated' | 'local';
+  /** Run budgets (issue 7): a run over one fails with an error naming the setting. */
+  runLimits: RunLimitSettings;
+  /** Bundle size in graph terms, checked before compiling (issue 7). */
+  bundleGraphLimits: BundleGraphSettings;
+  /** history_bundle export caps (issue 7): over them the export is truncated and says so. */
+  historyLimits: HistoryLimitSettings;
+  /** ABSTRACTGATEWAY_DB_MAX_BYTES: cap on the SQLite file (writes beyond fail with 503); unset = none. */
+  dbMaxBytes?: number;
+}
+
+export interface RunLimitSettings {
+  /** ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH: nesting of subflow child runs below a root. */
+  maxSubflowDepth: number;
+  /** ABSTRACTGATEWAY_RUN_MAX_STEPS: nodes one run may execute without waiting once. */
+  maxSteps: number;
+  /** ABSTRACTGATEWAY_RUN_MAX_CHILDREN: child runs one run may start. */
+  maxChildren: number;
+}
+
+export interface BundleGraphSettings {
+  /** ABSTRACTGATEWAY_BUNDLE_MAX_NODES: nodes compiled for one bundle. */
+  maxNodes: number;
+  /** ABSTRACTGATEWAY_BUNDLE_MAX_EDGES: edges compiled for one bundle. */
+  maxEdges: number;
+}
+
+export interface HistoryLimitSettings {
+  /** ABSTRACTGATEWAY_HISTORY_MAX_RUNS: runs of a tree one export includes. */
+  maxRuns: number;
+  /** ABSTRACTGATEWAY_HISTORY_MAX_RECORDS: ledger records one export includes. */
+  maxRecords: number;
 }
 
 export class ConfigError extends Error {}
@@ -116,6 +147,19 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tickWorkers: positiveNumber(env, 'ABSTRACTGATEWAY_TICK_WORKERS', 64, { integer: true }),
     leaseMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_LEASE_S', 15) * 1000),
     inlineLimitBytes: positiveNumber(env, 'ABSTRACTRUNTIME_MAX_INLINE_BYTES', 262_144, { integer: true, allowZero: true }),
+    runLimits: {
+      maxSubflowDepth: positiveNumber(env, 'ABSTRACTGATEWAY_MAX_SUBFLOW_DEPTH', 64, { integer: true }),
+      maxSteps: positiveNumber(env, 'ABSTRACTGATEWAY_RUN_MAX_STEPS', 1_000_000, { integer: true }),
+      maxChildren: positiveNumber(env, 'ABSTRACTGATEWAY_RUN_MAX_CHILDREN', 10_000, { integer: true }),
+    },
+    bundleGraphLimits: {
+      maxNodes: positiveNumber(env, 'ABSTRACTGATEWAY_BUNDLE_MAX_NODES', 20_000, { integer: true }),
+      maxEdges: positiveNumber(env, 'ABSTRACTGATEWAY_BUNDLE_MAX_EDGES', 50_000, { integer: true }),
+    },
+    historyLimits: {
+      maxRuns: positiveNumber(env, 'ABSTRACTGATEWAY_HISTORY_MAX_RUNS', 1_000, { integer: true }),
+      maxRecords: positiveNumber(env, 'ABSTRACTGATEWAY_HISTORY_MAX_RECORDS', 50_000, { integer: true }),
+    },
     workspace: {
       operatorDir: operatorDir ? resolve(operatorDir) : undefined,
       trustClient:
@@ -125,6 +169,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     providers: loadProviderSettings(env),
     toolMode: toolMode(env),
+    dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
   };
   return { ...config, ...overrides };
 }

@@ -8,6 +8,7 @@ import { constants as fsc } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, parseBool } from './config.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../model/limits.js';
 
 export interface SecurityConfig {
   /** ABSTRACTGATEWAY_SECURITY=0 turns the whole /api/gateway pipeline off (dev switch). */
@@ -36,6 +37,9 @@ export interface SecurityConfig {
   audit: { enabled: boolean; maxBytes: number; rotations: number; headers: string[] };
   /** Where a generated token is kept (ABSTRACTGATEWAY_BOOTSTRAP_ADMIN_TOKEN_FILE, else <data>/auth/...). */
   bootstrapTokenFile?: string;
+  // -- input bounds (issue 7) --
+  /** ABSTRACTGATEWAY_MAX_JSON_DEPTH: deepest nesting of a JSON body (422 beyond). */
+  maxJsonDepth: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,6 +67,13 @@ function num(env: Env, suffix: string, dflt: number, opts: { integer?: boolean; 
   if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
     throw new ConfigError(`ABSTRACTGATEWAY_${suffix} must be ${opts.integer ? 'an integer' : 'a number'}, got '${raw}'`);
   }
+  return n;
+}
+
+/** A positive integer setting; anything else is a startup error. */
+function positive(env: Env, suffix: string, dflt: number): number {
+  const n = num(env, suffix, dflt, { integer: true, legacy: false });
+  if (n < 1) throw new ConfigError(`ABSTRACTGATEWAY_${suffix} must be a positive integer, got '${n}'`);
   return n;
 }
 
@@ -109,6 +120,8 @@ export function loadSecurityConfig(env: Env = process.env): SecurityConfig {
       headers: csv(read(env, 'AUDIT_LOG_HEADERS', false) ?? 'x-client-id,x-client-version,x-forwarded-for').map((h) => h.toLowerCase()),
     },
     bootstrapTokenFile: bootstrapFile ? resolve(bootstrapFile) : undefined,
+    // -- input bounds (issue 7) --
+    maxJsonDepth: positive(env, 'MAX_JSON_DEPTH', DEFAULT_MAX_JSON_DEPTH),
   };
 }
 

@@ -5,10 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { compileFlow } from '../flow/compiler.js';
 import { readBundle } from '../bundles/archive.js';
 import { bundleError } from '../bundles/manifest.js';
-import { BundleRegistry, type LoadedBundle } from '../bundles/registry.js';
+import type { BundleRegistry, LoadedBundle } from '../bundles/registry.js';
 import { compareStrings } from '../bundles/versions.js';
 
 export interface InstalledBundle {
@@ -47,13 +46,14 @@ const ignoreMissing = (err: NodeJS.ErrnoException): void => {
 };
 
 /**
- * Validate (read + compile every flow) and install zip bytes as `<dir>/<id>@<version>.flow`.
+ * Validate (read + compile every flow into `validator`, an empty registry under the scope's
+ * limits) and install zip bytes as `<dir>/<id>@<version>.flow`.
  * Nothing on disk changes unless the bundle is valid. Without `overwrite`, any file already
  * holding that id@version is a conflict; with it, those files are replaced.
  */
-export async function installBundleFile(dir: string, bytes: Buffer, overwrite: boolean): Promise<InstalledBundle> {
+export async function installBundleFile(dir: string, validator: BundleRegistry, bytes: Buffer, overwrite: boolean): Promise<InstalledBundle> {
   if (bytes.length === 0) throw bundleError('Bundle content is empty');
-  const bundle = await new BundleRegistry({ compile: compileFlow }).addBundle(bytes);
+  const bundle = await validator.addBundle(bytes);
   const dest = join(dir, `${bundle.bundle_ref}.flow`);
   const sameIdentity = (await bundleFiles(dir)).filter((f) => f.bundle_id === bundle.bundle_id && f.bundle_version === bundle.bundle_version);
   const alreadyInstalled = (name: string) => bundleError(`Bundle already installed: ${name}`);

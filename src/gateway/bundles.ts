@@ -21,6 +21,7 @@ import { installBundleFile, removeBundleFiles } from './bundle-files.js';
 import { WILDCARD } from '../bundles/deprecations.js';
 import { entrypointInputs, flowInputSchema, nodeIndex, type EntrypointPin, type NodeIndexEntry } from './flow-inputs.js';
 import type { DataPlane } from './plane.js';
+import { storageFault } from '../store/faults.js';
 
 // ---------------------------------------------------------------------------------------
 // Read views
@@ -216,19 +217,19 @@ async function reloadAfterChange(plane: DataPlane, installed?: string): Promise<
 
 const NOT_RELOADED: ReloadOutcome = { gateway_reloaded: false, gateway_reload_error: null };
 
-/** Invalid bundles stay client errors (400); anything else is the server's fault. */
+/** Invalid bundles stay client errors (400); anything else is the server's fault (503 for storage). */
 async function orFail<T>(what: string, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw internal(`${what}: ${(err as Error).message}`);
+    throw storageFault(err) ?? internal(`${what}: ${(err as Error).message}`);
   }
 }
 
 /** `POST /bundles/upload` once the bytes are in: validate, install, reload. */
 export async function installUpload(plane: DataPlane, bytes: Buffer, opts: { overwrite: boolean; reload: boolean }) {
-  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(plane.catalog.flowsDir, bytes, opts.overwrite));
+  const { bundle, path, sha256 } = await orFail('Failed installing bundle', installBundleFile(plane.catalog.flowsDir, plane.catalog.emptyRegistry(), bytes, opts.overwrite));
   const reload = opts.reload ? await reloadAfterChange(plane, path) : NOT_RELOADED;
   return {
     ok: true as const,

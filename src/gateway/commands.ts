@@ -6,6 +6,7 @@ import { conflict, GatewayError, invalid, notFound } from '../errors.js';
 import type { CommandRecord } from '../model/command.js';
 import type { CommandInput } from '../runtime/runtime.js';
 import type { DataPlane } from './plane.js';
+import { storageFault } from '../store/faults.js';
 
 export interface SubmitAnswer {
   accepted: boolean;
@@ -19,7 +20,7 @@ export async function submitCommand(plane: DataPlane, c: CommandInput): Promise<
     res = await plane.runtime.submitCommand(c);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    throw invalid(`Failed to append command: ${(err as Error).message}`);
+    throw storageFault(err) ?? invalid(`Failed to append command: ${(err as Error).message}`);
   }
   if ('conflict' in res) {
     throw conflict(`Command '${c.command_id?.trim()}' was already submitted with a different run_id, type or payload (seq ${res.seq})`);

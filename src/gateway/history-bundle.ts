@@ -1,8 +1,15 @@
 // RunHistoryBundle v1 (spec core-api §3.7): one document a thin client can render a run tree
 // from — the root run, every descendant's ledger (with absolute cursors), artifacts, a flat
 // timeline and, on request, the session's earlier turns.
+//
+// Bounded (issue 7): 10 concurrent exports of a large run tree stalled /api/health for 14.9 s.
+// An export holds at most ABSTRACTGATEWAY_HISTORY_MAX_RUNS runs and _MAX_RECORDS records (each
+// run keeps the newest of its share, cursors stay absolute) and says so in `truncated`; it
+// yields to the event loop between runs and pages, so other requests are served meanwhile.
 
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { HistoryLimitSettings } from '../config/config.js';
 import type { DataPlane } from './plane.js';
 import type { JsonObject, RunState, StepRecord } from '../model/run.js';
 import type { ArtifactMetadata, StoredRun } from '../store/types.js';
@@ -20,33 +27,48 @@ export interface HistoryBundleOptions {
   ledger_max_items: number;
 }
 
-const ARTIFACTS_PER_RUN = 500;
-const MAX_TREE = 5000;
-const LEDGER_PAGE = 2000;
+export type HistoryLimits = HistoryLimitSettings;
 
-/** Records [from, total) of a run's ledger, read in pages. */
-async function ledgerFrom(plane: DataPlane, runId: string, from: number): Promise<StepRecord[]> {
-  const out: StepRecord[] = [];
-  for (;;) {
-    const page = await plane.runtime.readLedger(runId, from + out.length, LEDGER_PAGE);
-    out.push(...page.items);
-    if (page.items.length < LEDGER_PAGE) return out;
-  }
+/** What an export left out to stay within its limits; null when complete. */
+export interface Truncation {
+  /** The run tree has more runs than the export holds. */
+  runs_omitted: boolean;
+  /** Older ledger records left out (the newest of each run are kept). */
+  records_omitted: number;
+  max_runs: number;
+  max_records: number;
 }
 
-/** Root first, then descendants breadth-first (oldest child first). */
-async function runTree(plane: DataPlane, root: StoredRun): Promise<StoredRun[]> {
+const ARTIFACTS_PER_RUN = 500;
+const LEDGER_PAGE = 2000;
+
+/** Up to `count` records of a run's ledger from `from`, read in pages with a turn of the event loop between. */
+async function ledgerFrom(plane: DataPlane, runId: string, from: number, count: number): Promise<StepRecord[]> {
+  const out: StepRecord[] = [];
+  while (out.length < count) {
+    const page = await plane.runtime.readLedger(runId, from + out.length, Math.min(LEDGER_PAGE, count - out.length));
+    out.push(...page.items);
+    if (page.items.length === 0) break;
+    await nextTurn();
+  }
+  return out;
+}
+
+/** Root first, then descendants breadth-first (oldest child first), at most `maxRuns`. */
+async function runTree(plane: DataPlane, root: StoredRun, maxRuns: number): Promise<{ tree: StoredRun[]; more: boolean }> {
   const tree = [root];
   const seen = new Set([root.run.run_id]);
-  for (let i = 0; i < tree.length && tree.length < MAX_TREE; i++) {
-    const children = await plane.runtime.listRuns({ parent_run_id: tree[i].run.run_id, limit: MAX_TREE });
+  for (let i = 0; i < tree.length; i++) {
+    const children = await plane.runtime.listRuns({ parent_run_id: tree[i].run.run_id, limit: maxRuns + 1 });
     for (const c of children.reverse()) {
       if (seen.has(c.run.run_id)) continue;
+      if (tree.length >= maxRuns) return { tree, more: true };
       seen.add(c.run.run_id);
       tree.push(c);
     }
+    await nextTurn();
   }
-  return tree;
+  return { tree, more: false };
 }
 
 const artifactSummary = (m: ArtifactMetadata) => ({
@@ -140,15 +162,22 @@ async function sessionTurns(plane: DataPlane, root: RunState, limit: number) {
   return (chat.length > 0 ? chat : turns).slice(-limit);
 }
 
-export async function historyBundle(plane: DataPlane, runId: string, o: HistoryBundleOptions) {
+export async function historyBundle(plane: DataPlane, runId: string, o: HistoryBundleOptions, limits: HistoryLimits) {
   const root = await loadRun(plane, runId);
   const { run } = root;
   const tail = o.ledger_mode === 'tail' && o.ledger_max_items > 0;
   const ledgers: Record<string, JsonObject> = {};
   const timeline: ReturnType<typeof timelineItem>[] = [];
-  for (const { run: r, ledger_len: total } of o.include_subruns ? await runTree(plane, root) : [root]) {
-    const start = tail ? Math.max(0, total - o.ledger_max_items) : 0;
-    const items = (await ledgerFrom(plane, r.run_id, start)).map((record, i) => ({ cursor: start + i + 1, record }));
+  const { tree, more } = o.include_subruns ? await runTree(plane, root, limits.maxRuns) : { tree: [root], more: false };
+  let recordsLeft = limits.maxRecords;
+  let recordsOmitted = 0;
+  for (const { run: r, ledger_len: total } of tree) {
+    const wanted = tail ? Math.min(total, o.ledger_max_items) : total;
+    const kept = Math.min(wanted, recordsLeft);
+    recordsLeft -= kept;
+    recordsOmitted += wanted - kept;
+    const start = total - kept;
+    const items = (await ledgerFrom(plane, r.run_id, start, kept)).map((record, i) => ({ cursor: start + i + 1, record }));
     ledgers[r.run_id] = {
       run_id: r.run_id,
       total: start + items.length,
@@ -182,5 +211,6 @@ export async function historyBundle(plane: DataPlane, runId: string, o: HistoryB
     ledgers,
     timeline,
     session: o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(plane, run, o.session_turn_limit) } : null,
+    truncated: more || recordsOmitted > 0 ? ({ runs_omitted: more, records_omitted: recordsOmitted, max_runs: limits.maxRuns, max_records: limits.maxRecords } satisfies Truncation) : null,
   };
 }

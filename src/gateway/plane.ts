@@ -6,8 +6,10 @@
 import type { BundleCatalog } from '../bundles/catalog.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { LiveProgress } from '../runtime/live.js';
+import type { StoreHealth } from '../store/write-health.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
+import type { HistoryLimits } from './history-bundle.js';
 
 export interface DataPlane {
   readonly runtimeId: string;
@@ -16,6 +18,8 @@ export interface DataPlane {
   readonly workspace: WorkspacePolicy;
   /** Non-durable progress (streamed LLM text) for this scope's ledger streams. */
   readonly live: LiveProgress;
+  /** Caps of one history_bundle export. */
+  readonly historyLimits: HistoryLimits;
 }
 
 /** What the HTTP layer needs from the composition root: the planes and process-wide registries. */
@@ -25,4 +29,6 @@ export interface Planes {
   /** The root data plane: local mode serves every request from it. */
   readonly root: DataPlane;
   readonly providers: ProviderRegistry;
+  /** Whether the store can be written (/api/health). */
+  storeHealth(): Promise<StoreHealth>;
 }

@@ -2,6 +2,7 @@
 // and the "re-run" view of a run's inputs. Functions over one scope's data plane; failures are
 // GatewayErrors (no HTTP in here).
 
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { DataPlane } from './plane.js';
@@ -14,7 +15,8 @@ import { isPlainObject } from '../model/json.js';
 import { isoFromMs } from '../model/time.js';
 import { DRAFT_PURPOSE, cleanStartInput, createRunWorkspace, writeWorkspaceMarker, type WorkspacePolicy } from './run-input.js';
 import { runSummary, type RunSummary } from './run-summary.js';
-import { startOnce } from './start-idempotency.js';
+import { recordStartDigest, startOnce, startRequestDigest } from './start-idempotency.js';
+import { storageFault } from '../store/faults.js';
 
 // ---- POST /runs/start ----
 
@@ -75,32 +77,43 @@ function resolveWorkflow(plane: DataPlane, req: StartRunRequest): string {
 
 /**
  * The start pipeline of core-api §3.2; returns the run id. The runner executes the run. With an
- * Idempotency-Key, a repeated start returns the first run instead of starting another.
+ * Idempotency-Key, a repeated start returns the first run instead of starting another (and a
+ * different body under the same key is a 409).
  */
 export async function startRun(plane: DataPlane, req: StartRunRequest, idempotencyKey?: string): Promise<string> {
-  return idempotencyKey ? startOnce(plane, idempotencyKey, (runId) => startNew(plane, req, runId)) : startNew(plane, req);
+  if (!idempotencyKey) return startNew(plane, req, randomUUID());
+  const digest = startRequestDigest(req);
+  return startOnce(plane, idempotencyKey, digest, (runId) => startNew(plane, req, runId, digest));
 }
 
-async function startNew(plane: DataPlane, req: StartRunRequest, runId?: string): Promise<string> {
+/**
+ * Everything that can fail happens before the run's one insert: a start that answers an error
+ * has created nothing (no run, no workspace), and one that created a run answers its id.
+ */
+async function startNew(plane: DataPlane, req: StartRunRequest, runId: string, digest?: string): Promise<string> {
   const workspace = plane.workspace;
   if (!blank(req.flow_id) && !blank(req.bundle_id)) throw invalid('flow_id is required (or provide bundle_id to start a bundle entrypoint)');
   checkDraftGate(req);
   checkRegistryScope(req.registry_scope);
   const vars = cleanStartInput({ input_data: req.input_data ?? {}, thinking: req.thinking, run_lifecycle: req.run_lifecycle }, workspace);
+  if (digest) recordStartDigest(vars, digest);
   const workflowId = resolveWorkflow(plane, req);
 
   // Created only once the request is known to be valid, so rejected starts leave no directory.
-  const ownWorkspace = typeof vars.workspace_root === 'string' && vars.workspace_root.trim() ? undefined : createRunWorkspace(workspace);
-  if (ownWorkspace) vars.workspace_root = ownWorkspace;
+  let ownWorkspace: string | undefined;
   try {
-    runId = (await plane.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
+    if (!(typeof vars.workspace_root === 'string' && vars.workspace_root.trim())) {
+      ownWorkspace = createRunWorkspace(workspace);
+      writeWorkspaceMarker(ownWorkspace, runId, isoFromMs(plane.runtime.clock.nowMs()));
+      vars.workspace_root = ownWorkspace;
+    }
+    return (await plane.runtime.startRun({ workflow_id: workflowId, run_id: runId, input_data: vars, session_id: blank(req.session_id) ?? null })).run_id;
   } catch (err) {
     if (ownWorkspace) rmSync(ownWorkspace, { recursive: true, force: true });
     if (err instanceof GatewayError) throw err;
-    throw invalid(`Failed to start run: ${(err as Error).message}`);
+    // A full disk or read-only data dir is the server's fault (503), never the client's (400).
+    throw storageFault(err) ?? invalid(`Failed to start run: ${(err as Error).message}`);
   }
-  if (ownWorkspace) writeWorkspaceMarker(ownWorkspace, runId, isoFromMs(plane.runtime.clock.nowMs()));
-  return runId;
 }
 
 // ---- GET /runs/{id}, GET /runs ----

@@ -19,6 +19,10 @@ import { bundleRoutes } from './routes/bundles.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { discoveryToolRoutes } from './routes/discovery-tools.js';
+import { jsonDepthCap } from './json-depth.js';
+import { pathRedactor } from './redact.js';
+import { MAX_PATH_PARAM_CHARS } from '../model/limits.js';
+import { reportToStderr } from '../model/fault-streak.js';
 
 export interface AppOptions {
   /** The data planes to serve (the composition root's Gateway). */
@@ -30,6 +34,8 @@ export interface AppOptions {
   /** Edits the ordered security guards (securityGuards) before they are installed. */
   guards?: (guards: Guard[]) => Guard[];
   logger?: boolean;
+  /** Where server faults (storage faults, 500s, audit log failures) are reported; default: stderr. */
+  report?: (message: string) => void;
 }
 
 export const GATEWAY_PREFIX = '/api/gateway';
@@ -40,14 +46,17 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     // Body caps are enforced by the security layer with the reference's limits and messages.
     bodyLimit: 1024 * 1024 * 1024,
     genReqId: requestIdFor,
+    // Every id accepted on write fits in a path segment (model/limits.ts); longer segments get 414.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as GatewayApp;
-  installErrorHandling(app);
+  const report = o.report ?? reportToStderr;
+  const dataDir = o.gateway.dataDir;
+  const endStorageStreak = installErrorHandling(app, report, pathRedactor([dataDir, o.gateway.root.catalog.flowsDir]));
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
-  const dataDir = o.gateway.dataDir;
   const { tokens } = await ensureAuthTokens(security, dataDir);
-  registerSecurity(app, { ...security, tokens }, dataDir, o.guards);
+  registerSecurity(app, { ...security, tokens }, dataDir, o.guards, report);
   await registerOpenApi(app);
   // Local mode: every principal works on the root data plane. Hosted mode maps each user to a
   // runtime scope of their own here, after the security guards have set req.principal.
@@ -56,9 +65,12 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
     req.plane = o.gateway.root;
   });
 
-  await app.register(publicHealthRoutes);
+  await app.register(publicHealthRoutes, { gateway: o.gateway });
   await app.register(
     async (gw) => {
+      // Only the gateway surface takes bodies and writes: /api/health pays for neither hook.
+      gw.addHook('preValidation', jsonDepthCap(security.maxJsonDepth));
+      gw.addHook('onResponse', endStorageStreak);
       await gw.register(pingRoutes);
       await gw.register(ledgerStreamRoutes);
       await gw.register(runRoutes);

@@ -35,6 +35,21 @@ export interface RunState {
   actor_id: string | null;
   session_id: string | null;
   parent_run_id: string | null;
+  /** Engine bookkeeping for the run budgets; absent on runs created before budgets existed. */
+  usage?: RunUsage;
+}
+
+/**
+ * What a run has used of its budgets. Kept beside vars, not in them: a flow can rewrite its
+ * vars (set_var) but must not be able to reset its own counters.
+ */
+export interface RunUsage {
+  /** Nodes executed so far. */
+  steps: number;
+  /** Child runs started so far. */
+  children: number;
+  /** Subflow nesting: 0 for a root run, parent's depth + 1 for a child. */
+  depth: number;
 }
 
 export interface Effect {

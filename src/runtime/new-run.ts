@@ -17,6 +17,8 @@ export interface NewRunOptions {
   defaults?: { provider?: string; model?: string };
   /** created_at = updated_at, on the process clock. */
   createdAt: string;
+  /** Subflow nesting of the new run (0 = a root). */
+  depth?: number;
 }
 
 const DEFAULT_LIMITS = {
@@ -54,5 +56,6 @@ export function newRunState(o: NewRunOptions): RunState {
     actor_id: o.actor_id ?? 'gateway',
     session_id: o.session_id || runId,
     parent_run_id: o.parent_run_id ?? null,
+    usage: { steps: 0, children: 0, depth: o.depth ?? 0 },
   };
 }

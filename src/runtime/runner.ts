@@ -2,7 +2,9 @@
 // ticks them. It wakes on store signals (commits in this process), on the earliest due
 // timer (millisecond precision), and on a slow poll that covers other processes sharing
 // the store. Several runners on one store never double-execute a step: claims are leases
-// with epoch fencing and every commit is fenced.
+// with epoch fencing and every commit is fenced. When the store cannot be written (full disk,
+// read-only data dir) a failed cycle backs off exponentially and the fault is logged once per
+// streak, instead of retrying — and logging — on every poll.
 
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -10,6 +12,12 @@ import type { RuntimeStore, Store } from '../store/types.js';
 import { EffectInterrupted, RunTicker, type TickDeps } from './tick.js';
 import { applyCommand } from './commands.js';
 import { isoFromMs } from '../model/time.js';
+import { FaultStreak } from '../model/fault-streak.js';
+import { faultReason, isStorageFault } from '../store/faults.js';
+
+/** First pause after a failed cycle; it doubles on each further failure, up to the max. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 10_000;
 
 export interface RunnerOptions {
   /** Max runs ticked concurrently by this runner (runs waiting on an outside call don't count). */
@@ -44,6 +52,12 @@ export class Runner {
   private wakeTimer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly storeFaults: FaultStreak;
+  /** Pause before the next cycle after failures (0: none); no cycle starts while retryTimer is armed. */
+  private retryDelay = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Where the current failure streak shows: only a success of the same kind (or a tick) ends it. */
+  private faultIn: 'cycle' | 'tick' | null = null;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +69,12 @@ export class Runner {
     this.concurrency = opts.concurrency ?? 64;
     this.pollMs = opts.pollMs ?? 1000;
     this.commandBatch = opts.commandBatch ?? 200;
+    this.storeFaults = new FaultStreak('runner store write', (m) => this.log(m));
+  }
+
+  /** The pause before the next cycle after failed ones, in ms (0 when the last cycle succeeded). */
+  get retryDelayMs(): number {
+    return this.retryDelay;
   }
 
   private readonly onLedger = (runId: string, fn: () => void): (() => void) =>
@@ -100,6 +120,8 @@ export class Runner {
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     while (this.cycleActive || this.inflight.size > 0) {
       await Promise.allSettled([...this.inflight.values()]);
       if (this.cycleActive) await new Promise((r) => setTimeout(r, 5));
@@ -126,7 +148,7 @@ export class Runner {
 
   /** Request a cycle soon; bursts of signals collapse into one cycle. */
   kick(): void {
-    if (!this.running || this.stopping) return;
+    if (!this.running || this.stopping || this.retryTimer) return;
     if (this.cycleActive) {
       this.cycleAgain = true;
       return;
@@ -148,12 +170,39 @@ export class Runner {
         await this.claimAndTick();
       } while (this.cycleAgain && !this.stopping);
       await this.armWakeTimer();
+      if (this.faultIn === 'cycle') this.recovered();
     } catch (e) {
-      this.log(`runner cycle failed: ${(e as Error).stack ?? e}`);
+      this.backOff(e, 'cycle');
     } finally {
       this.cycleActive = false;
     }
     if (this.inflight.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /**
+   * After a failed cycle, or a tick that failed on the store: report it (a storage fault once
+   * per streak) and hold off cycles for a pause that doubles while failures continue. Under a
+   * size cap claims (in-place updates) still succeed while ticks fail, so a successful cycle
+   * ends only a streak of failed cycles; a successful tick ends any.
+   */
+  private backOff(e: unknown, where: 'cycle' | 'tick'): void {
+    if (isStorageFault(e)) this.storeFaults.fail(faultReason(e));
+    else this.log(`runner cycle failed: ${(e as Error).stack ?? e}`);
+    this.faultIn = where;
+    if (this.retryTimer) return; // already holding off: one doubling per pause
+    this.retryDelay = Math.min(RETRY_MAX_MS, this.retryDelay === 0 ? RETRY_FIRST_MS : this.retryDelay * 2);
+    if (this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, this.retryDelay);
+    this.retryTimer.unref();
+  }
+
+  private recovered(): void {
+    this.faultIn = null;
+    this.retryDelay = 0;
+    this.storeFaults.ok();
   }
 
   private async applyCommands(): Promise<void> {
@@ -164,6 +213,8 @@ export class Runner {
         try {
           await this.scoped.tx((tx) => applyCommand(tx, cmd));
         } catch (e) {
+          // A storage fault is not the command's: it stays pending and the cycle backs off.
+          if (isStorageFault(e)) throw e;
           // A command that crashes its own application must not block the inbox.
           this.log(`command ${cmd.seq} (${cmd.type}) failed: ${(e as Error).message}`);
           await this.scoped
@@ -187,7 +238,12 @@ export class Runner {
       });
       const p = ticker
         .tick()
-        .catch((e) => this.log(`tick of run ${c.run_id} failed: ${(e as Error).stack ?? e}`))
+        .then(
+          () => {
+            if (this.faultIn !== null) this.recovered();
+          },
+          (e) => (isStorageFault(e) ? this.backOff(e, 'tick') : this.log(`tick of run ${c.run_id} failed: ${(e as Error).stack ?? e}`)),
+        )
         .finally(() => {
           // The run may have been claimed again (by a newer ticker) after this one let it go.
           if (this.inflight.get(c.run_id) === p) this.inflight.delete(c.run_id);

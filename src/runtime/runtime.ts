@@ -9,6 +9,7 @@ import type { ArtifactMetadata, LedgerJsonPage, LedgerPage, RunListQuery, Runtim
 import { defaultEffectHandlers, type EffectHandler } from './effects/index.js';
 import type { EffectHandlers } from './effects/types.js';
 import { newRunState } from './new-run.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from './budgets.js';
 import { createListeners } from './listeners.js';
 import { LedgerWatcher, type LedgerConsumer, type LedgerSubscription } from './ledger-watch.js';
 import { DEFAULT_INLINE_LIMIT, Offloader } from './offload.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   /** Runner settings, or false for an API-only process (split mode). */
   runner?: RunnerOptions | false;
   maxStepsPerTick?: number;
+  /** Run budgets (depth, steps, children); defaults in budgets.ts. */
+  limits?: Partial<RunLimits>;
   inlineLimitBytes?: number;
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
@@ -70,7 +73,8 @@ export class Runtime {
     this.clock = o.store.clock;
     this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
     this.toolMode = o.toolMode ?? 'approval';
-    this.effects = defaultEffectHandlers({ mode: this.toolMode, artifacts: this.store.artifacts }, o.effects);
+    const limits = { ...DEFAULT_RUN_LIMITS, ...o.limits };
+    this.effects = defaultEffectHandlers({ mode: this.toolMode, artifacts: this.store.artifacts }, o.effects, limits);
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false
@@ -84,6 +88,7 @@ export class Runtime {
               offloader: new Offloader(this.store.artifacts, o.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT),
               stepContext: this.stepContext,
               maxSteps: o.maxStepsPerTick ?? 100,
+              limits,
             },
             o.runner,
           );

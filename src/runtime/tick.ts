@@ -12,6 +12,7 @@ import { appendNodeTrace } from './node-traces.js';
 import { isPaused } from './control.js';
 import { saveRun } from './transitions.js';
 import type { Offloader } from './offload.js';
+import { stepBudgetError, usageOf, type RunLimits } from './budgets.js';
 import { isTerminal, type EffectOutcome, type RunState, type StepPlan, type StepRecord } from '../model/run.js';
 import { setByPath } from '../model/paths.js';
 import { cloneJson, isPlainObject } from '../model/json.js';
@@ -23,7 +24,10 @@ export interface TickDeps {
   effects: EffectHandlers;
   offloader: Offloader;
   stepContext: StepContext;
+  /** Steps per tick before the run is handed back (fairness between runs). */
   maxSteps: number;
+  /** Run budgets: the step budget is enforced here, depth and children by start_subworkflow. */
+  limits: RunLimits;
   leaseMs: number;
   /** Asked between steps: true when the runner is shutting down. */
   stopping: () => boolean;
@@ -45,6 +49,13 @@ type StepResult = 'continue' | 'stop' | 'reload';
 export class EffectInterrupted extends Error {
   override readonly name = 'EffectInterrupted';
 }
+
+/**
+ * A tick also ends after this much time spent stepping (besides ABSTRACTGATEWAY_TICK_MAX_STEPS),
+ * so heavy pure nodes cannot hold a tick worker and the event loop for long. Waiting on an
+ * outside effect does not count: the event loop was free meanwhile.
+ */
+const TICK_SLICE_MS = 20;
 
 const noHandler = (type: string): EffectHandler => ({
   mode: 'inline',
@@ -70,6 +81,9 @@ export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: Effec
     run.status = 'failed';
     run.error = outcome.error;
   } else if (outcome.status === 'waiting') {
+    // The step budget counts steps between waits: a long-lived run (listener, schedule) that
+    // keeps waiting never runs out; a loop that never waits does.
+    if (run.usage) run.usage.steps = 0;
     notePrevious(run, plan);
     run.status = 'waiting';
     run.waiting = outcome.wait;
@@ -114,6 +128,8 @@ export class RunTicker {
   private sr!: StoredRun;
   private run!: RunState;
   private released = false;
+  /** performance.now() when the current time slice began. */
+  private sliceStart = 0;
 
   constructor(
     private readonly deps: TickDeps,
@@ -136,16 +152,23 @@ export class RunTicker {
   private async loop(): Promise<void> {
     if (!(await this.reload())) return;
     let steps = 0;
+    this.sliceStart = performance.now();
     for (;;) {
       const run = this.run;
       if (isTerminal(run.status) || isPaused(run)) return;
       if (run.status === 'waiting') {
         if (!this.unblockDueTimer()) return;
       }
-      if (steps >= this.deps.maxSteps || this.deps.stopping()) {
+      if (steps >= this.deps.maxSteps || performance.now() - this.sliceStart >= TICK_SLICE_MS || this.deps.stopping()) {
         await this.checkpoint();
         return;
       }
+      const used = usageOf(run);
+      if (used.steps >= this.deps.limits.maxSteps) {
+        await this.failTick(stepBudgetError(this.deps.limits.maxSteps));
+        return;
+      }
+      used.steps += 1;
       steps += 1;
       const r = await this.step();
       if (r === 'stop') return;
@@ -264,6 +287,7 @@ export class RunTicker {
         }),
       ),
     );
+    this.sliceStart = performance.now();
     const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome, this.now()));
     const r = await this.commit([], async () => {
       applyEffectOutcome(this.run, plan, outcome, call.idempotency_key, false, this.deps.stepContext.nowMs() - t0, finished.ended_at!);
@@ -315,7 +339,7 @@ export class RunTicker {
     return this.commit([tickExceptionRecord(this.run, error, this.now())]);
   }
 
-  /** Persist pending pure transitions and hand the run back. */
+  /** Persist pending pure transitions and hand the run back, behind the runs already queued. */
   private async checkpoint(): Promise<void> {
     await this.commit([], undefined, true);
   }
@@ -330,7 +354,9 @@ export class RunTicker {
       const result = await this.deps.store.tx(async (tx) => {
         const all = inTx ? [...records, ...(await inTx(tx))] : [...records];
         const stopHere = release || this.run.status !== 'running' || this.deps.stopping();
-        const version = await saveRun(tx, this.sr, this.run, all, { fence: this.fence, releaseLease: stopHere });
+        // A run handed back while still runnable goes to the back of the claim order (fairness).
+        const requeueAtMs = release ? this.deps.stepContext.nowMs() : undefined;
+        const version = await saveRun(tx, this.sr, this.run, all, { fence: this.fence, releaseLease: stopHere, requeueAtMs });
         return { version, stopHere };
       });
       this.sr = { ...this.sr, version: result.version, run: { ...this.run } };

@@ -8,6 +8,7 @@ import type { CommandRecord } from '../model/command.js';
 import type { JsonObject, RunState, RunStatus, StepRecord, WaitReason } from '../model/run.js';
 import type { Clock } from '../model/time.js';
 import type { Notifier } from './notifier.js';
+import type { StoreHealth } from './write-health.js';
 
 /** A run as persisted: the checkpoint plus the columns the store maintains for it. */
 export interface StoredRun {
@@ -77,6 +78,19 @@ export interface Fence {
   epoch: number;
 }
 
+export interface UpdateRunOptions {
+  /** Write only while holding this lease (else LeaseLost). */
+  fence?: Fence;
+  /** Clear the lease in the same write. */
+  releaseLease?: boolean;
+  /**
+   * A run handed back while still runnable (its tick used up its slice) queues as if it became
+   * runnable at this instant: behind every run already waiting, so a spinning run cannot keep
+   * its place at the head of the claim order.
+   */
+  requeueAtMs?: number;
+}
+
 /**
  * Operations available inside one atomic transaction. Nothing is visible to other
  * readers until the transaction commits; if the callback throws, nothing is written.
@@ -90,9 +104,10 @@ export interface StoreTx {
   /**
    * Write a new checkpoint. Throws VersionConflict if the stored version is not
    * `expectedVersion`; with `fence`, throws LeaseLost unless the lease owner/epoch match.
-   * `releaseLease` clears the lease in the same write. Returns the new version.
+   * `releaseLease` clears the lease in the same write; `requeueAtMs` sends a runnable run to the
+   * back of the claim order. Returns the new version.
    */
-  updateRun(run: RunState, expectedVersion: number, opts?: { fence?: Fence; releaseLease?: boolean }): Promise<number>;
+  updateRun(run: RunState, expectedVersion: number, opts?: UpdateRunOptions): Promise<number>;
   /** Append records to a run's ledger, assigning seq ledger_len+1…; returns the last seq. */
   appendLedger(runId: string, records: StepRecord[]): Promise<number>;
   /** First `completed` ledger record of the run carrying this idempotency key. */
@@ -167,6 +182,8 @@ export interface Store {
   readonly notifier: Notifier;
   /** The process clock (injected by the composition root): timestamps, timers, leases. */
   readonly clock: Clock;
+  /** Whether writes currently reach the disk (probes when its knowledge is stale): /api/health. */
+  writeHealth(): Promise<StoreHealth>;
   /** Closes the store (not the notifier, which its creator owns). */
   close(): Promise<void>;
 }

@@ -32,6 +32,8 @@ export async function startServer(
     fixtures?: string[];
     config?: Partial<Config>;
     app?: Partial<AppOptions>;
+    /** Receives what the store, the runner and the app report (failure streaks, 500s) instead of stderr. */
+    report?: (message: string) => void;
     /** Runs on the built app before it listens: register test-only routes here. */
     beforeListen?: (app: GatewayApp) => void | Promise<void>;
   } = {},
@@ -42,8 +44,8 @@ export async function startServer(
   await mkdir(flowsDir, { recursive: true });
   for (const f of opts.fixtures ?? []) await copyFile(join(FIXTURES, f), join(flowsDir, f));
   const env = { ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_AUTH_TOKEN: TEST_TOKEN, ABSTRACTGATEWAY_POLL_S: '0.05', ...opts.env };
-  const gateway = (await Gateway.open(loadConfig(env, opts.config))).start();
-  const app = await buildApp({ gateway, env, ...opts.app });
+  const gateway = (await Gateway.open(loadConfig(env, opts.config), { report: opts.report })).start();
+  const app = await buildApp({ gateway, env, report: opts.report, ...opts.app });
   await opts.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../helpers/http.js';
 import { Gateway } from '../../src/app/gateway.js';
 import { loadConfig } from '../../src/config/config.js';
-import { startOnce } from '../../src/gateway/start-idempotency.js';
+import { startOnce, startRequestDigest } from '../../src/gateway/start-idempotency.js';
 import { demoFlows, installFlows, json, ledger, postCommand, startRun, terminal, waitRun, waitingOnKey } from './runs-kit.js';
 import { nowIso } from '../../src/model/time.js';
 
@@ -187,7 +187,7 @@ describe('runs HTTP', () => {
     // Durable: another process on the same data dir (e.g. after a restart) gets the same run.
     const other2 = await Gateway.open(loadConfig({ ABSTRACTGATEWAY_DATA_DIR: s.dataDir, ABSTRACTGATEWAY_FLOWS_DIR: s.flowsDir }, { runner: false }));
     try {
-      assert.equal(await startOnce(other2.root, key, () => Promise.reject(new Error('must not start again'))), ids[0]);
+      assert.equal(await startOnce(other2.root, key, startRequestDigest(body), () => Promise.reject(new Error('must not start again'))), ids[0]);
     } finally {
       await other2.close();
     }
@@ -197,7 +197,7 @@ describe('runs HTTP', () => {
     for (let round = 0; round < 10; round++) {
       const key = randomUUID();
       const start = (runId: string) => s.plane.runtime.startRun({ workflow_id: 'demo@0.0.0:echo', run_id: runId }).then((r) => r.run_id);
-      const ids = await Promise.all(Array.from({ length: 5 }, () => startOnce(s.plane, key, start)));
+      const ids = await Promise.all(Array.from({ length: 5 }, () => startOnce(s.plane, key, 'same-body', start)));
       assert.equal(new Set(ids).size, 1, `round ${round}: ${ids.join(',')}`);
     }
   });

@@ -19,7 +19,7 @@ import {
 import { splitBundleRef } from '../../bundles/versions.js';
 import { isPlainObject } from '../../model/json.js';
 import { GatewayError, invalid } from '../../errors.js';
-import { OptionalString } from '../schema.js';
+import { OptionalId, OptionalString } from '../schema.js';
 import type { GatewayApp } from '../types.js';
 
 const TAGS = ['bundles'];
@@ -42,7 +42,7 @@ const DeleteQuery = Type.Object({
   reload: Type.Boolean({ default: true, description: 'Reload the registry after removal' }),
 });
 const DeprecateBody = Type.Object({
-  flow_id: OptionalString("Entrypoint flow id; omitted or empty = whole bundle ('*')"),
+  flow_id: OptionalId("Entrypoint flow id; omitted or empty = whole bundle ('*')"),
   reason: OptionalString('Why (deprecate only)'),
 });
 const UploadBody = Type.Object({
@@ -70,6 +70,25 @@ async function readUpload(part: MultipartFile, max: number): Promise<UploadedFil
   return new UploadedFile(Buffer.concat(chunks), size);
 }
 
+/**
+ * A multipart body as {field: value}, its file part read up to `max` bytes (counted in full).
+ * Busboy throws plain Errors on a missing or oversized boundary and on truncated or malformed
+ * parts; all of them are the request's fault, so they answer 400.
+ */
+async function formBody(req: FastifyRequest, max: number): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = Object.create(null);
+  try {
+    for await (const part of req.parts()) {
+      body[part.fieldname] = part.type === 'file' ? await readUpload(part, max) : part.value;
+    }
+  } catch (err) {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    if (err instanceof GatewayError || (typeof status === 'number' && status === 413)) throw err;
+    throw invalid(`Malformed multipart/form-data body: ${(err as Error).message}`);
+  }
+  return { ...body };
+}
+
 // Form and query booleans are parsed like FastAPI/pydantic (Ajv alone only takes true/false).
 const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
@@ -91,13 +110,11 @@ function pythonBools(source: 'query' | 'body', schema: TObject) {
 /** `maxBundleBytes`: ABSTRACTGATEWAY_MAX_BUNDLE_BYTES, as read by the security config. */
 export async function bundleRoutes(app: GatewayApp, opts: { maxBundleBytes: number }): Promise<void> {
   const maxBytes = opts.maxBundleBytes;
-  // Scoped to this plugin: file parts are counted in full but kept only up to the cap.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { files: 1 },
-    onFile: async (part: MultipartFile & { value?: unknown }) => {
-      part.value = await readUpload(part, maxBytes);
-    },
+  // Scoped to this plugin (its four POST routes): multipart bodies are read by formBody(), so
+  // that a malformed one is the client's 400, never a 500.
+  await app.register(multipart, { limits: { files: 1 } });
+  app.addHook('preValidation', async (req) => {
+    if (req.isMultipart()) req.body = await formBody(req, maxBytes);
   });
 
   app.get(

@@ -6,13 +6,13 @@ import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { getCommand, submitCommand } from '../../gateway/commands.js';
 import { COMMAND_TYPES } from '../../model/command.js';
-import { AnyObject, OptionalString } from '../schema.js';
+import { AnyObject, IdString, OptionalString } from '../schema.js';
 
 const TYPES = COMMAND_TYPES.join('|');
 
 const SubmitBody = Type.Object({
-  command_id: Type.String({ description: 'Client idempotency key (UUID recommended). A blank value is replaced by a random id (no idempotency).' }),
-  run_id: Type.String({ description: 'Target run id (for emit_event: the default session id).' }),
+  command_id: IdString('Client idempotency key (UUID recommended). A blank value is replaced by a random id (no idempotency).'),
+  run_id: IdString('Target run id (for emit_event: the default session id).'),
   type: Type.String({ description: TYPES }),
   payload: Type.Optional(AnyObject('Type-specific payload, e.g. resume {wait_key, payload:{response}}.')),
   ts: OptionalString('Client timestamp, stored as given (default: server now).'),

@@ -5,17 +5,21 @@ import type { GatewayApp } from '../types.js';
 import { GatewayError, internal, invalid } from '../../errors.js';
 import { getRunSummary, listRuns, runInputData, startRun } from '../../gateway/runs.js';
 import { historyBundle } from '../../gateway/history-bundle.js';
-import { AnyObject, Nullable, OptionalString } from '../schema.js';
+import { AnyObject, Nullable, OptionalId, OptionalString } from '../schema.js';
+import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_REF_CHARS } from '../../model/limits.js';
 
 const RunParams = Type.Object({ run_id: Type.String() });
 
 const StartBody = Type.Object(
   {
-    bundle_id: OptionalString("Bundle id or 'id@version'. Optional when flow_id is namespaced ('bundle:flow')."),
-    flow_id: OptionalString("Flow id, 'bundle[@version]:flow', or a raw registered workflow id. Optional when the bundle has one (or a default) entrypoint."),
-    bundle_version: OptionalString('Exact bundle version; default: the latest loaded (published preferred).'),
+    bundle_id: OptionalId("Bundle id or 'id@version'. Optional when flow_id is namespaced ('bundle:flow').", MAX_REF_CHARS),
+    flow_id: OptionalId(
+      "Flow id, 'bundle[@version]:flow', or a raw registered workflow id. Optional when the bundle has one (or a default) entrypoint.",
+      MAX_REF_CHARS,
+    ),
+    bundle_version: OptionalId('Exact bundle version; default: the latest loaded (published preferred).'),
     input_data: Type.Optional(AnyObject('Run inputs: entrypoint pin values plus well-known keys (workspace_root, context, ...).')),
-    session_id: OptionalString("Groups related runs; default: the new run's own id."),
+    session_id: OptionalId("Groups related runs; default: the new run's own id."),
     registry_scope: OptionalString("'private' (default). Catalog scopes are not available on this gateway."),
     thinking: Type.Optional(Type.Unknown({ description: 'Run-wide reasoning control (bool or string) → input_data._runtime.thinking.' })),
     run_lifecycle: Type.Optional(Nullable(AnyObject(), { description: "Control-plane metadata, sanitized into _run_lifecycle (purpose 'draft_test' marks drafts)." })),
@@ -24,7 +28,12 @@ const StartBody = Type.Object(
 );
 
 const StartHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: "Repeating a key returns the first request's run_id instead of starting another run." })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      maxLength: MAX_IDEMPOTENCY_KEY_CHARS,
+      description: "Repeating a key with the same body returns the first request's run_id instead of starting another run; with another body: 409.",
+    }),
+  ),
 });
 
 const ListQuery = Type.Object({
@@ -74,7 +83,7 @@ export async function runRoutes(app: GatewayApp): Promise<void> {
       const mode = req.query.ledger_mode.trim().toLowerCase();
       if (mode !== 'tail' && mode !== 'full') throw invalid("ledger_mode must be 'tail' or 'full'");
       try {
-        return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode });
+        return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode }, req.plane.historyLimits);
       } catch (err) {
         if (err instanceof GatewayError) throw err;
         throw internal(`Failed to export history bundle: ${(err as Error).message}`, err);

@@ -1,12 +1,15 @@
 // Write-request audit log (spec security §1.9): one compact JSON line per POST/PUT/PATCH/DELETE in
 // <DATA_DIR>/audit_log.jsonl, rotated by size to audit_log.<ts>.jsonl. Lines are queued and
 // appended in batches by one writer, so writes stay ordered and a burst costs one syscall.
-// Tokens never appear: only their sha256 fingerprint. Failures are logged, never thrown.
+// Tokens never appear: only their sha256 fingerprint. Failures are reported, never thrown:
+// once when writes start failing (full disk, read-only dir) and once when they recover.
 
 import { appendFile, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { nowIso } from '../../model/time.js';
+import { FaultStreak } from '../../model/fault-streak.js';
+import { faultReason } from '../../store/faults.js';
 import type { GuardContext } from './guards/guard.js';
 
 export interface AuditEntry {
@@ -75,14 +78,16 @@ export class AuditLog {
   private pending: string[] = [];
   private writing: Promise<void> | null = null;
   private size = -1;
+  private readonly failures: FaultStreak;
 
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
     private readonly rotations: number,
-    private readonly onError: (err: unknown) => void,
+    report: (message: string) => void,
   ) {
     this.file = join(dir, 'audit_log.jsonl');
+    this.failures = new FaultStreak('audit log write', report);
   }
 
   write(entry: AuditEntry): void {
@@ -104,9 +109,10 @@ export class AuditLog {
           await this.rotateIfFull();
           await appendFile(this.file, chunk, { mode: 0o600 });
           this.size += Buffer.byteLength(chunk);
+          this.failures.ok();
         } catch (err) {
           this.size = -1;
-          this.onError(err);
+          this.failures.fail(faultReason(err));
         }
       }
     } finally {

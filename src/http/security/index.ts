@@ -68,7 +68,14 @@ export function securityGuards(config: SecurityConfig): Guard[] {
 }
 
 /** `editGuards` may reorder or extend the list before it is installed (a step under test, say). */
-export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDir: string, editGuards?: (guards: Guard[]) => Guard[]): void {
+/** `report`: where the audit log reports its own failures. */
+export function registerSecurity(
+  app: GatewayApp,
+  config: SecurityConfig,
+  dataDir: string,
+  editGuards: ((guards: Guard[]) => Guard[]) | undefined,
+  report: (message: string) => void,
+): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('bodyLimitBytes', 0);
   app.addHook('onRequest', async (req, reply) => {
@@ -86,7 +93,7 @@ export function registerSecurity(app: GatewayApp, config: SecurityConfig, dataDi
   }
 
   const guards = editGuards ? editGuards(securityGuards(config)) : securityGuards(config);
-  const audit = config.audit.enabled ? new AuditLog(dataDir, config.audit.maxBytes, config.audit.rotations, (err) => app.log.error({ err }, 'audit log write failed')) : null;
+  const audit = config.audit.enabled ? new AuditLog(dataDir, config.audit.maxBytes, config.audit.rotations, report) : null;
   const auditHeaders = config.audit.headers.filter((h) => !['authorization', 'cookie', 'x-abstractgateway-session'].includes(h));
   const contexts = new WeakMap<FastifyRequest, GuardContext>();
 

@@ -7,6 +7,7 @@ import { answerUser, askUser, waitEvent, waitUntil } from './waits.js';
 import { emitEvent } from './emit-event.js';
 import { startSubworkflow } from './subworkflow.js';
 import { toolCallsEffect, type ToolCallsOptions } from './tool-calls.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from '../budgets.js';
 
 const PROVIDER_EFFECTS: Record<string, string> = {
   llm_call: 'LLM',
@@ -25,14 +26,14 @@ function unavailable(what: string): EffectHandler {
   };
 }
 
-export function defaultEffectHandlers(tools: ToolCallsOptions, overrides: Record<string, EffectHandler> = {}): EffectHandlers {
+export function defaultEffectHandlers(tools: ToolCallsOptions, overrides: Record<string, EffectHandler> = {}, limits: RunLimits = DEFAULT_RUN_LIMITS): EffectHandlers {
   const table = new Map<string, EffectHandler>([
     ['ask_user', askUser],
     ['answer_user', answerUser],
     ['wait_event', waitEvent],
     ['wait_until', waitUntil],
     ['emit_event', emitEvent],
-    ['start_subworkflow', startSubworkflow],
+    ['start_subworkflow', startSubworkflow(limits)],
     ['tool_calls', toolCallsEffect(tools)],
   ]);
   for (const [type, what] of Object.entries(PROVIDER_EFFECTS)) table.set(type, unavailable(what));

@@ -1,13 +1,15 @@
 // start_subworkflow (spec runtime-visualflow §3.5.1): the child run is created in the same
-// transaction as the parent's wait, so neither can exist without the other.
+// transaction as the parent's wait, so neither can exist without the other. The depth and
+// children budgets are checked here, on the parent's engine counters (not its vars).
 
 import type { EffectHandler } from './types.js';
 import { newRunState } from '../new-run.js';
+import { childBudgetError, depthError, usageOf, type RunLimits } from '../budgets.js';
 import { isPlainObject } from '../../model/json.js';
 
 const INHERITED_WORKSPACE_KEYS = ['workspace_root', 'workspace_access_mode', 'workspace_allowed_paths', 'workspace_ignored_paths'];
 
-export const startSubworkflow: EffectHandler = {
+export const startSubworkflow = (limits: RunLimits): EffectHandler => ({
   mode: 'transactional',
   async run(call, { tx, workflows }) {
     const p = call.effect.payload;
@@ -16,6 +18,10 @@ export const startSubworkflow: EffectHandler = {
     if (!workflowId) return { status: 'failed', error: 'start_subworkflow requires payload.workflow_id' };
     const workflow = workflows.getWorkflow(workflowId);
     if (!workflow) return { status: 'failed', error: `Subworkflow '${workflowId}' is not registered` };
+    const used = usageOf(parent);
+    if (used.depth >= limits.maxSubflowDepth) return { status: 'failed', error: depthError(workflowId, limits.maxSubflowDepth) };
+    if (used.children >= limits.maxChildren) return { status: 'failed', error: childBudgetError(limits.maxChildren) };
+    used.children += 1;
 
     const vars: Record<string, any> = isPlainObject(p.vars) ? { ...p.vars } : {};
     for (const k of INHERITED_WORKSPACE_KEYS) {
@@ -30,6 +36,7 @@ export const startSubworkflow: EffectHandler = {
       parent_run_id: parent.run_id,
       createdAt: tx.nowIso(),
       defaults: { provider: parent.vars._runtime?.provider, model: parent.vars._runtime?.model },
+      depth: used.depth + 1,
     });
     await tx.insertRun(child);
 
@@ -50,4 +57,4 @@ export const startSubworkflow: EffectHandler = {
       },
     };
   },
-};
+});

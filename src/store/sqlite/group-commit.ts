@@ -1,9 +1,12 @@
 // Group commit: every write goes through one queue on the writer connection. A batch is one
 // BEGIN IMMEDIATE … COMMIT; each job runs inside its own SAVEPOINT, so a job that throws is
 // undone alone while the others in the batch still commit. Promises resolve (and change
-// signals are emitted) only after COMMIT.
+// signals are emitted) only after COMMIT. A storage fault (full disk, read-only file, I/O
+// error) rejects with its 503 (../faults.ts) and every outcome is reported to WriteHealth.
 
 import type { Hint } from '../notifier.js';
+import { asStorageFault, isStorageFault } from '../faults.js';
+import type { WriteHealth } from '../write-health.js';
 import type { Conn } from './connection.js';
 
 /**
@@ -31,6 +34,8 @@ interface Job extends JobContext {
   value: unknown;
   /** Set when the job's own work failed (its savepoint was rolled back). */
   failure?: { err: unknown };
+  /** Runs alone, outside any batch transaction, with the connection to itself (the write probe). */
+  alone?: (c: Conn) => unknown;
 }
 
 const NOT_STARTED: Hint[] = []; // replaced by the batch's list before the job runs
@@ -46,10 +51,13 @@ export class GroupCommitter {
   /** Rejects the job being awaited; called when the event-loop turn it started in ends. */
   private abortPending: ((err: Error) => void) | null = null;
   private turnWatched = false;
+  /** Queued `alone` jobs: the queue is only searched for them when there are some. */
+  private aloneQueued = 0;
 
   constructor(
     private readonly conn: Conn,
     private readonly onCommit: (signals: Hint[]) => void,
+    private readonly health?: WriteHealth,
   ) {}
 
   submit<T>(work: Work<T>): Promise<T> {
@@ -57,6 +65,18 @@ export class GroupCommitter {
     return new Promise<T>((resolve, reject) => {
       const settle = resolve as (v: unknown) => void;
       this.queue.push({ open: true, signals: NOT_STARTED, work, resolve: settle, reject, committed: false, value: undefined });
+      this.schedule();
+    });
+  }
+
+  /** Run `work` on the connection between two batches, managing its own transactions. */
+  submitAlone<T>(work: (c: Conn) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('Store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      const settle = resolve as (v: unknown) => void;
+      const job: Job = { open: true, signals: NOT_STARTED, work: () => undefined, resolve: settle, reject, committed: false, value: undefined, alone: work };
+      this.queue.push(job);
+      this.aloneQueued++;
       this.schedule();
     });
   }
@@ -80,10 +100,10 @@ export class GroupCommitter {
 
   private async drain(): Promise<void> {
     this.running = true;
-    const batch = this.queue;
-    this.queue = [];
+    const batch = this.takeBatch();
     try {
-      await this.runBatch(batch);
+      if (batch.length === 1 && batch[0].alone) this.runAlone(batch[0]);
+      else await this.runBatch(batch);
     } finally {
       this.running = false;
       if (this.queue.length > 0) this.schedule();
@@ -91,9 +111,33 @@ export class GroupCommitter {
     }
   }
 
+  /** Everything queued, up to the first `alone` job (which is taken by itself). */
+  private takeBatch(): Job[] {
+    const cut = this.aloneQueued === 0 ? -1 : this.queue.findIndex((j) => j.alone);
+    if (cut < 0) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    if (cut === 0) this.aloneQueued--;
+    return this.queue.splice(0, Math.max(cut, 1));
+  }
+
+  private runAlone(job: Job): void {
+    try {
+      job.resolve(job.alone!(this.conn));
+    } catch (err) {
+      job.reject(asStorageFault(err));
+    }
+  }
+
   private async runBatch(batch: Job[]): Promise<void> {
     const c = this.conn;
     const signals: Hint[] = [];
+    // A storage fault inside a job may roll the whole transaction back (SQLite does for
+    // SQLITE_FULL): the batch then fails on "no such savepoint", and the fault is the reason.
+    let fault: unknown;
+    const changesBefore = this.health ? this.totalChanges() : 0;
     try {
       c.stmt('BEGIN IMMEDIATE').run();
       const started = performance.now();
@@ -114,6 +158,7 @@ export class GroupCommitter {
           job.committed = true;
         } catch (err) {
           job.open = false;
+          if (fault === undefined && isStorageFault(err)) fault = err;
           signals.length = mark;
           c.stmt('ROLLBACK TO job').run();
           c.stmt('RELEASE job').run();
@@ -125,18 +170,31 @@ export class GroupCommitter {
     } catch (err) {
       // BEGIN/COMMIT/savepoint failure (disk full, lock timeout…): the whole batch is lost.
       // Rejecting a job that already failed on its own is a no-op.
-      if (c.db.inTransaction) c.stmt('ROLLBACK').run();
+      try {
+        if (c.db.inTransaction) c.stmt('ROLLBACK').run();
+      } catch {
+        // The connection could not even roll back (I/O error): SQLite abandons the transaction.
+      }
+      const reason = asStorageFault(isStorageFault(err) || fault === undefined ? err : fault);
+      this.health?.failed(reason);
       for (const job of batch) {
         job.open = false;
-        job.reject(err);
+        job.reject(reason);
       }
       return;
     }
+    if (fault !== undefined) this.health?.failed(fault);
+    else if (this.health && this.totalChanges() > changesBefore) this.health.committed();
     for (const job of batch) {
       if (job.committed) job.resolve(job.value);
-      else if (job.failure) job.reject(job.failure.err);
+      else if (job.failure) job.reject(asStorageFault(job.failure.err));
     }
     if (signals.length > 0) this.onCommit(signals);
+  }
+
+  /** Rows changed on this connection so far: a batch that wrote nothing proves nothing about the disk. */
+  private totalChanges(): number {
+    return this.conn.stmt('SELECT total_changes()').pluck().get() as number;
   }
 
   /**

@@ -2,7 +2,7 @@
 
 import type { RunState, WaitReason } from '../../model/run.js';
 import { parseIsoMs } from '../../model/time.js';
-import { LeaseLost, VersionConflict, type Fence, type RunListQuery, type StoredRun } from '../types.js';
+import { LeaseLost, VersionConflict, type RunListQuery, type StoredRun, type UpdateRunOptions } from '../types.js';
 import type { Conn } from './connection.js';
 
 interface RunRow {
@@ -101,7 +101,7 @@ export function updateRun(
   runtimeId: string,
   run: RunState,
   expectedVersion: number,
-  opts: { fence?: Fence; releaseLease?: boolean },
+  opts: UpdateRunOptions,
 ): UpdateOutcome {
   // Every write runs inside the group-commit IMMEDIATE transaction, so no other writer can
   // slip between this read and the UPDATE; reading first also yields the old runnable_at.
@@ -113,6 +113,7 @@ export function updateRun(
   if (cur.version !== expectedVersion) throw new VersionConflict(run.run_id);
 
   const cols = derivedColumns(run);
+  if (cols.runnable_at_ms === 0 && opts.requeueAtMs !== undefined) cols.runnable_at_ms = opts.requeueAtMs;
   const release = opts.releaseLease === true;
   c.stmt(
     `UPDATE runs SET workflow_id = @workflow_id, status = @status, wait_reason = @wait_reason, wait_key = @wait_key,

@@ -32,6 +32,9 @@ import * as ledger from './ledger.js';
 import { migrate } from './migrations.js';
 import * as runs from './runs.js';
 import { SqliteTx } from './tx.js';
+import { probeWrites } from './write-probe.js';
+import { WriteHealth, type StoreHealth } from '../write-health.js';
+import { reportToStderr } from '../../model/fault-streak.js';
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -41,6 +44,10 @@ export interface SqliteStoreOptions {
   notifier?: Notifier;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Cap on the database file (bytes, rounded down to whole pages; never below its current size). */
+  maxBytes?: number;
+  /** Where failure streaks of store writes are reported (default: stderr). */
+  report?: (message: string) => void;
 }
 
 /** What every runtime scope shares. */
@@ -62,6 +69,7 @@ export class SqliteStore implements Store {
   readonly clock: Clock;
   private readonly backend: Backend;
   private readonly checkpointer: Checkpointer;
+  private readonly health: WriteHealth;
 
   constructor(opts: SqliteStoreOptions) {
     this.notifier = opts.notifier ?? new LocalNotifier();
@@ -87,13 +95,31 @@ export class SqliteStore implements Store {
     const readDb = openDb(this.dbPath);
     readDb.pragma('query_only = ON');
     const writer = new Conn(writeDb);
+    this.health = new WriteHealth(opts.report ?? reportToStderr, () => this.backend.committer.submitAlone(probeWrites));
     this.backend = {
       reader: new Conn(readDb),
       writer,
-      committer: new GroupCommitter(writer, (hints) => this.notifier.publish(hints)),
+      committer: new GroupCommitter(writer, (hints) => this.notifier.publish(hints), this.health),
       blobsDir,
       clock: this.clock,
     };
+    if (opts.maxBytes !== undefined) this.limitSize(opts.maxBytes);
+  }
+
+  /**
+   * Cap the database file at `maxBytes` (null: no cap). Writes that would grow it further fail
+   * as a full disk would (SQLITE_FULL → 503), so an operator can keep the gateway from filling
+   * the disk it shares. SQLite never sets the cap below the current size.
+   */
+  limitSize(maxBytes: number | null): void {
+    const db = this.backend.writer.db;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pages = maxBytes === null ? 0xfffffffe : Math.max(1, Math.floor(maxBytes / pageSize));
+    db.pragma(`max_page_count = ${pages}`);
+  }
+
+  writeHealth(): Promise<StoreHealth> {
+    return this.health.check();
   }
 
   scope(runtimeId: string): RuntimeStore {

@@ -3,7 +3,7 @@
 
 import type { RunState, StepRecord, WaitReason } from '../../model/run.js';
 import { isoFromMs, type Clock } from '../../model/time.js';
-import type { Fence, StoredRun, StoreTx } from '../types.js';
+import type { StoredRun, StoreTx, UpdateRunOptions } from '../types.js';
 import * as commands from './commands.js';
 import type { Conn } from './connection.js';
 import type { JobContext } from './group-commit.js';
@@ -30,7 +30,7 @@ export class SqliteTx implements StoreTx {
     if (runs.insertRun(this.live(), this.runtimeId, run) !== null) this.signalRunnable();
   }
 
-  async updateRun(run: RunState, expectedVersion: number, opts: { fence?: Fence; releaseLease?: boolean } = {}): Promise<number> {
+  async updateRun(run: RunState, expectedVersion: number, opts: UpdateRunOptions = {}): Promise<number> {
     const out = runs.updateRun(this.live(), this.runtimeId, run, expectedVersion, opts);
     if (out.wakesRunners) this.signalRunnable();
     return out.version;

@@ -44,6 +44,18 @@ export function leaseCases({ withStore, withRuntime }: CaseRunner): void {
       assert.equal(await rt.nextWakeAt(), null);
     }));
 
+    it('a run handed back with requeueAtMs is claimed after the runs already runnable (fairness)', withRuntime(async (rt) => {
+      const spinner = makeRun();
+      await insert(rt, spinner);
+      const [claim] = await rt.claimRunnable('A', LEASE_MS, 1, T0);
+      const newcomer = makeRun();
+      await insert(rt, newcomer);
+      const fence = { owner: 'A', epoch: claim!.lease_epoch };
+      await rt.tx((tx) => tx.updateRun(spinner, 1, { fence, releaseLease: true, requeueAtMs: T0 + 1 }));
+      assert.deepEqual(await claimIds(rt, 'B', T0 + 1, 1), [newcomer.run_id], 'the newcomer first, though older by insertion order');
+      assert.deepEqual(await claimIds(rt, 'B', T0 + 1, 1), [spinner.run_id], 'then the requeued run');
+    }));
+
     it('leases exclusively until expiry, then hands over with a new epoch', withRuntime(async (rt) => {
       const run = makeRun();
       await insert(rt, run);
