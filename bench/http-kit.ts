@@ -170,11 +170,11 @@ export interface ServerProc {
  * still shared with the load generator). The shell raises the fd soft limit first. With
  * `split`, the server runs `--no-runner` and a separate `runner` process shares its data dir.
  */
-export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, split = false): Promise<ServerProc> {
+export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, split = false, cli = CLI): Promise<ServerProc> {
   const port = await freePort();
   const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
-  const child = await spawnCli(`serve --host 127.0.0.1 --port ${port}${split ? ' --no-runner' : ''}`, env, 'listening on');
-  const runner = split ? await spawnCli('runner', env, 'bundle(s) from') : undefined;
+  const child = await spawnCli(cli, `serve --host 127.0.0.1 --port ${port}${split ? ' --no-runner' : ''}`, env, 'listening on');
+  const runner = split ? await spawnCli(cli, 'runner', env, 'bundle(s) from') : undefined;
   return {
     port,
     pid: child.pid!,
@@ -186,10 +186,10 @@ export async function startServer(dataDir: string, flowsDir: string, extraEnv: R
 }
 
 /** One CLI process; resolves once its log shows `ready`. */
-async function spawnCli(args: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+async function spawnCli(cli: string, args: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
   // AGW_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles only the server.
   const nodeArgs = process.env.AGW_BENCH_SERVER_NODE_ARGS ?? '';
-  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${CLI}" ${args}`], {
+  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${cli}" ${args}`], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

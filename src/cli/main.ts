@@ -10,7 +10,9 @@ import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { ensureAuthTokens, loadSecurityConfig } from '../config/security.js';
 import { Gateway } from '../app/gateway.js';
 import { buildApp } from '../http/app.js';
+import { loadConnectionConfig } from '../config/connections.js';
 import { StartupRefused, startupChecks } from './startup-checks.js';
+import { shutdownWithin } from './shutdown.js';
 
 const USAGE = `usage:
   abstractgateway serve  [--host HOST] [--port PORT] [--data-dir DIR] [--flows-dir DIR] [--no-runner]
@@ -21,10 +23,14 @@ type Env = Record<string, string | undefined>;
 
 const say = (msg: string) => process.stderr.write(`abstractgateway: ${msg}\n`);
 
+/** The first SIGTERM/SIGINT; both handlers go with it, so a second signal ends the process at once. */
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    const on = (signal: string) => {
+      process.off('SIGTERM', on).off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on).on('SIGINT', on);
   });
 }
 
@@ -42,10 +48,14 @@ async function openGateway(config: Config): Promise<Gateway> {
   return gateway;
 }
 
-async function runner(config: Config): Promise<void> {
+const exit = (code: number) => process.exit(code);
+
+async function runner(config: Config, env: Env): Promise<void> {
+  const { shutdownTimeoutMs } = loadConnectionConfig(env);
   const gateway = (await openGateway(config)).start();
   await untilSignal();
-  await gateway.close(); // finishes the step in flight, releases leases
+  // Finishes the step in flight and releases leases, within the deadline.
+  await shutdownWithin({ deadlineMs: shutdownTimeoutMs, stop: () => gateway.close(), say, exit });
 }
 
 /** `http://host:port` of the socket actually bound (IPv6 hosts bracketed). */
@@ -57,20 +67,31 @@ function boundUrl(address: AddressInfo | string | null): string {
 
 async function serve(config: Config, env: Env, listen: { host: string; port: number }): Promise<void> {
   const security = loadSecurityConfig(env);
+  const connections = loadConnectionConfig(env);
   const { tokens, generatedPath } = await ensureAuthTokens(security, config.dataDir);
   if (generatedPath) say(`no ABSTRACTGATEWAY_AUTH_TOKEN set: generated an admin token in ${generatedPath} (mode 0600)`);
   for (const w of startupChecks(listen.host, security, tokens)) say(`warning: ${w}`);
 
   const gateway = await openGateway(config);
-  const app = await buildApp({ gateway, env, security: { ...security, tokens } });
+  const app = await buildApp({ gateway, env, security: { ...security, tokens }, connections });
   gateway.start();
   await app.listen(listen);
   say(`listening on ${boundUrl(app.server.address())}${config.runner ? '' : ' (no runner)'}`);
 
   const signal = await untilSignal();
-  say(`${signal}: shutting down`);
-  await app.close(); // stop accepting, end streams, let requests in flight finish
-  await gateway.close();
+  say(`${signal}: shutting down (at most ${connections.shutdownTimeoutMs / 1000} s)`);
+  await shutdownWithin({
+    deadlineMs: connections.shutdownTimeoutMs,
+    // Stop accepting, close idle keep-alive sockets, end streams, let requests in flight finish;
+    // then the runner finishes its step in flight and releases its leases.
+    stop: async () => {
+      await app.close();
+      await gateway.close();
+    },
+    cutConnections: () => app.server.closeAllConnections(),
+    say,
+    exit,
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -97,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   if (values['flows-dir']) env.ABSTRACTGATEWAY_FLOWS_DIR = values['flows-dir'];
   switch (command) {
     case 'runner':
-      await runner(loadConfig(env, { runner: true }));
+      await runner(loadConfig(env, { runner: true }), env);
       return 0;
     case 'serve': {
       const [portFrom, rawPort] = values.port !== undefined ? ['--port', values.port] : env.ABSTRACTGATEWAY_PORT?.trim() ? ['ABSTRACTGATEWAY_PORT', env.ABSTRACTGATEWAY_PORT] : ['', '8080'];

@@ -4,6 +4,9 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandling } from './errors.js';
+import { answerWhileClosing, protocolErrorOptions } from './protocol-errors.js';
+import { capConnections, timeoutOptions } from './connection-limits.js';
+import { loadConnectionConfig, type ConnectionConfig } from '../config/connections.js';
 import { ensureAuthTokens, loadSecurityConfig, type SecurityConfig } from '../config/security.js';
 import { registerSecurity, type Guard } from './security/index.js';
 import { requestIdFor } from './security/request-id.js';
@@ -31,6 +34,8 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   /** Security policy to use instead of reading it from `env`. */
   security?: SecurityConfig;
+  /** Connection timeouts and caps to use instead of reading them from `env`. */
+  connections?: ConnectionConfig;
   /** Edits the ordered security guards (securityGuards) before they are installed. */
   guards?: (guards: Guard[]) => Guard[];
   logger?: boolean;
@@ -41,8 +46,11 @@ export interface AppOptions {
 export const GATEWAY_PREFIX = '/api/gateway';
 
 export async function buildApp(o: AppOptions): Promise<GatewayApp> {
+  const connections = o.connections ?? loadConnectionConfig(o.env ?? process.env);
   const app = Fastify({
     logger: o.logger ?? false,
+    ...timeoutOptions(connections),
+    ...protocolErrorOptions,
     // Body caps are enforced by the security layer with the reference's limits and messages.
     bodyLimit: 1024 * 1024 * 1024,
     genReqId: requestIdFor,
@@ -53,6 +61,8 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   const report = o.report ?? reportToStderr;
   const dataDir = o.gateway.dataDir;
   const endStorageStreak = installErrorHandling(app, report, pathRedactor([dataDir, o.gateway.root.catalog.flowsDir]));
+  capConnections(app.server, connections);
+  answerWhileClosing(app);
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
   const { tokens } = await ensureAuthTokens(security, dataDir);

@@ -59,6 +59,12 @@ describe('CLI configuration messages', () => {
     assert.match(flag.out, /--port must be an integer 0\.\.65535, got '70000'/);
   });
 
+  it('names a connection setting that cannot work', async () => {
+    const { out, code } = await run(['serve', '--port', '0'], { ABSTRACTGATEWAY_HEADERS_TIMEOUT_S: '30', ABSTRACTGATEWAY_REQUEST_TIMEOUT_S: '10' });
+    assert.equal(code, 1);
+    assert.match(out, /ABSTRACTGATEWAY_REQUEST_TIMEOUT_S \(10\) must be at least ABSTRACTGATEWAY_HEADERS_TIMEOUT_S \(30\)/);
+  });
+
   it('refuses hosted mode until it is available', async () => {
     const { out, code } = await run(['serve', '--port', '0'], { ABSTRACTGATEWAY_USER_AUTH: '1' });
     assert.equal(code, 1);

@@ -3,44 +3,17 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, wire, flowOf } from '../flow/flowkit.js';
 import { SseReader, hasDone, steps } from '../helpers/sse.js';
 import { writeBundleDir } from '../helpers/bundles.js';
+import { launchCli } from '../helpers/cli.js';
 import { killIf, waitUntil } from '../helpers/processes.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const TOKEN = 'cli-test-token-0123456789';
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  /** Resolves with the base URL once the server logs that it listens. */
-  url: Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function launch(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += String(d);
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => reject(new Error(`exited before listening:\n${out}`)));
-  });
-  url.catch(() => undefined);
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, url, exit };
-}
 
 async function dirs() {
   const root = await mkdtemp(join(tmpdir(), 'agw-cli-'));
@@ -93,7 +66,7 @@ async function waitStatus(url: string, token: string, runId: string, want: strin
 describe('abstractgateway CLI', () => {
   it('generates a private admin token on first start, prints only its path, reuses it, and exits cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const d = await dirs();
-    const first = launch(['serve', '--host', '127.0.0.1', '--port', '0'], d.env);
+    const first = launchCli(['serve', '--host', '127.0.0.1', '--port', '0'], d.env);
     const url = await first.url;
     const tokenFile = join(d.dataDir, 'auth', 'bootstrap-admin-token');
     assert.equal((await stat(tokenFile)).mode & 0o777, 0o600);
@@ -106,7 +79,7 @@ describe('abstractgateway CLI', () => {
     first.child.kill('SIGTERM');
     assert.equal(await first.exit, 0);
 
-    const second = launch(['serve', '--host', '127.0.0.1', '--port', '0'], d.env);
+    const second = launchCli(['serve', '--host', '127.0.0.1', '--port', '0'], d.env);
     const url2 = await second.url;
     assert.ok(!second.output().includes('generated'), 'second start reuses the token');
     assert.equal((await fetch(`${url2}/api/gateway/ping`, { headers: authed(token) })).status, 200);
@@ -117,7 +90,7 @@ describe('abstractgateway CLI', () => {
 
   it('refuses a weak token on a public bind', async () => {
     const d = await dirs();
-    const p = launch(['serve', '--host', '0.0.0.0', '--port', '0'], { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: 'changeme' });
+    const p = launchCli(['serve', '--host', '0.0.0.0', '--port', '0'], { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: 'changeme' });
     assert.equal(await p.exit, 1);
     assert.match(p.output(), /Refusing to start: weak auth token/);
     await rm(d.root, { recursive: true, force: true });
@@ -126,12 +99,12 @@ describe('abstractgateway CLI', () => {
   it('split mode: an API process without runner and a runner process complete runs together', { timeout: 60_000 }, async () => {
     const d = await dirs();
     const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN };
-    const api = launch(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
+    const api = launchCli(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
     const url = await api.url;
     const runId = await startNap(url, TOKEN);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await statusOf(url, TOKEN, runId), 'running', 'no runner yet: the run waits to be picked up');
-    const runner = launch(['runner'], env);
+    const runner = launchCli(['runner'], env);
     await waitStatus(url, TOKEN, runId, 'completed');
     runner.child.kill('SIGTERM');
     api.child.kill('SIGTERM');
@@ -144,8 +117,8 @@ describe('abstractgateway CLI', () => {
     const d = await dirs();
     // A 30 s fallback poll: anything the test sees within its 10 s waits came through the hints.
     const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_POLL_S: '30' };
-    const api = launch(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
-    const runner = launch(['runner'], env);
+    const api = launchCli(['serve', '--host', '127.0.0.1', '--port', '0', '--no-runner'], env);
+    const runner = launchCli(['runner'], env);
     const url = await api.url;
     await waitUntil(async () => (await readdir(join(d.dataDir, 'notify'))).length >= 2 || undefined, 'both processes to open their notification sockets', 20_000);
     const runId = await startNap(url, TOKEN, 'ask');
@@ -169,7 +142,7 @@ describe('abstractgateway CLI', () => {
   it('SIGKILL of the server mid-run loses nothing: after restart the run completes', { timeout: 60_000 }, async () => {
     const d = await dirs();
     const env = { ...d.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_LEASE_S: '1' };
-    const first = launch(['serve', '--host', '127.0.0.1', '--port', '0'], env);
+    const first = launchCli(['serve', '--host', '127.0.0.1', '--port', '0'], env);
     const url = await first.url;
     // The test reads the server's store itself: it kills the server frozen (SIGSTOP) at the moment
     // the store shows the run waiting on its timer. Should the machine stall past the timer before
@@ -186,7 +159,7 @@ describe('abstractgateway CLI', () => {
     }, 'the server killed while a run waits on its timer', 40_000);
     await first.exit;
     await store.close();
-    const second = launch(['serve', '--host', '127.0.0.1', '--port', '0'], env);
+    const second = launchCli(['serve', '--host', '127.0.0.1', '--port', '0'], env);
     const url2 = await second.url;
     await waitStatus(url2, TOKEN, runId, 'completed');
     const ledger = (await (await fetch(`${url2}/api/gateway/runs/${runId}/ledger`, { headers: authed(TOKEN) })).json()) as { items: { status: string }[] };

@@ -1,5 +1,6 @@
 // Client address for lockout, rate limit and the loopback dev switch (spec security §1.6).
 
+import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 /** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d. */
@@ -11,7 +12,12 @@ export function clientIp(req: FastifyRequest, trustProxy: boolean): string {
     const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
     if (first) return unmap(first);
   }
-  const peer = req.raw.socket.remoteAddress;
+  return peerAddress(req.raw.socket);
+}
+
+/** The socket's peer address (what the per-address connection cap counts). */
+export function peerAddress(socket: Socket): string {
+  const peer = socket.remoteAddress;
   return peer ? unmap(peer) : 'unknown';
 }
 

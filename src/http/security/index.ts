@@ -18,7 +18,7 @@ import { localAdmin } from './principal.js';
 import { authGuard, optionsGuard } from './guards/auth.js';
 import { bodyCapGuard } from './guards/body-cap.js';
 import { concurrencyGuard } from './guards/concurrency.js';
-import { runGuards, type Guard, type GuardContext } from './guards/guard.js';
+import { byPhase, PASS, runGuards, type Guard, type GuardContext } from './guards/guard.js';
 import { lockoutGuard } from './guards/lockout.js';
 import { originGuard } from './guards/origin.js';
 import { rateLimitGuard } from './guards/rate-limit.js';
@@ -92,10 +92,11 @@ export function registerSecurity(
     return;
   }
 
-  const guards = editGuards ? editGuards(securityGuards(config)) : securityGuards(config);
+  const guards = byPhase(editGuards ? editGuards(securityGuards(config)) : securityGuards(config));
   const audit = config.audit.enabled ? new AuditLog(dataDir, config.audit.maxBytes, config.audit.rotations, report) : null;
   const auditHeaders = config.audit.headers.filter((h) => !['authorization', 'cookie', 'x-abstractgateway-session'].includes(h));
   const contexts = new WeakMap<FastifyRequest, GuardContext>();
+  const passed = new WeakSet<FastifyRequest>();
 
   app.addHook('onRequest', async (req, reply) => {
     const path = gatewayPath(req);
@@ -124,9 +125,20 @@ export function registerSecurity(
       if (audit && ctx.isWrite) audit.write(auditEntry(req, reply, ctx, auditHeaders));
     });
 
-    const err = await runGuards(guards, req, reply, ctx);
-    if (err) return sendError(reply, err);
+    const verdict = await runGuards(guards.headers, req, reply, ctx);
+    if (verdict === PASS) passed.add(req);
+    else if (verdict) return sendError(reply, verdict);
   });
+
+  // The body-phase guards, once the body is in and validated (a PASS above skips them too).
+  if (guards.body.length > 0) {
+    app.addHook('preHandler', async (req, reply) => {
+      const ctx = contexts.get(req);
+      if (!ctx || passed.has(req)) return;
+      const verdict = await runGuards(guards.body, req, reply, ctx);
+      if (verdict && verdict !== PASS) return sendError(reply, verdict);
+    });
+  }
 
   // Bodies without Content-Length are counted as they stream in; the 413 fires before the
   // handler runs. Pipe (not pipeline) so the socket survives to carry the 413.
