@@ -21,7 +21,13 @@ const STATUS = {
   GW_ERR_INTERNAL: 500,
   /** Recognised but not offered by this gateway (catalog scopes). */
   GW_ERR_NOT_AVAILABLE: 501,
+  /** An upstream (LLM provider) refused, failed or could not be reached. */
+  GW_ERR_UPSTREAM: 502,
   GW_ERR_UNAVAILABLE: 503,
+  /** The server lacks the configuration the request needs (an LLM provider key or default model). */
+  GW_ERR_NOT_CONFIGURED: 503,
+  /** An upstream (LLM provider) gave no complete answer in the configured time. */
+  GW_ERR_UPSTREAM_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS;

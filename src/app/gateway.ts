@@ -11,6 +11,8 @@ import { ROOT_RUNTIME_ID } from '../model/scope.js';
 import { systemClock, type Clock } from '../model/time.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { EffectHandler } from '../runtime/effects/types.js';
+import { llmCallHandler } from '../runtime/effects/llm-call.js';
+import { LiveProgress } from '../runtime/live.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
 import type { StoreHealth } from '../store/write-health.js';
@@ -20,25 +22,28 @@ export interface GatewayOptions {
   /** Effect handlers replacing or adding to the defaults (embedders, tests at the network boundary). */
   effects?: Record<string, EffectHandler>;
   clock?: Clock;
+  /** A provider registry instead of the one built from config.providers (embedders, tests). */
+  providers?: ProviderRegistry;
   /** Where the store and the runner report failure streaks (full disk, read-only data dir); default: stderr. */
   report?: (message: string) => void;
 }
 
 export class Gateway implements Planes {
-  readonly providers = new ProviderRegistry();
-
   private constructor(
     readonly config: Config,
     readonly store: Store,
     /** Local mode has one data plane; hosted mode will add one per user's runtime scope. */
     readonly root: DataPlane,
+    /** LLM providers from the environment (config/providers.ts); effects and discovery ask it. */
+    readonly providers: ProviderRegistry,
   ) {}
 
   /** Open the store and the root data plane (its bundles loaded). */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
     const store = await openStore(config, opts.clock ?? systemClock, opts.report);
     try {
-      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, opts));
+      const providers = opts.providers ?? ProviderRegistry.fromSettings(config.providers);
+      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, providers, opts), providers);
     } catch (err) {
       await store.close();
       await store.notifier.close();
@@ -68,19 +73,22 @@ export class Gateway implements Planes {
   }
 }
 
-/** One runtime scope's runtime, bundle catalog and workspace policy. */
-async function openPlane(c: Config, store: Store, runtimeId: string, opts: GatewayOptions): Promise<DataPlane> {
+/** One runtime scope's runtime, bundle catalog, workspace policy and live progress channel. */
+async function openPlane(c: Config, store: Store, runtimeId: string, providers: ProviderRegistry, opts: GatewayOptions): Promise<DataPlane> {
   const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
+  const live = new LiveProgress();
+  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
   const runtime = new Runtime({
     store,
     runtimeId,
     workflows: catalog,
-    effects: opts.effects,
+    effects: { llm_call: llm, ...opts.effects },
     runner: c.runner ? { concurrency: c.tickWorkers, pollMs: c.pollMs, commandBatch: c.commandBatchLimit, leaseMs: c.leaseMs, log: opts.report } : false,
     maxStepsPerTick: c.tickMaxSteps,
     limits: c.runLimits,
     inlineLimitBytes: c.inlineLimitBytes,
     ledgerPollMs: c.pollMs,
+    toolMode: c.toolMode,
   });
-  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), historyLimits: c.historyLimits };
+  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), historyLimits: c.historyLimits, live };
 }

@@ -5,10 +5,15 @@
 import { mkdirSync } from 'node:fs';
 import type { Clock } from '../model/time.js';
 import { compileFlow } from '../flow/compiler.js';
-import type { CompiledWorkflow, WorkflowSource } from '../flow/types.js';
+import { DEFAULT_TOOL_SPECS } from '../tools/index.js';
+import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import { Deprecations } from './deprecations.js';
 import { BundleRegistry, type DirectoryLoadResult } from './registry.js';
 import { DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
+
+/** The built-in tools by name: what `llm_call` tool lists and agents' allowlists resolve to. */
+const TOOL_SPECS = Object.fromEntries(DEFAULT_TOOL_SPECS.map((spec) => [spec.name, { ...spec }]));
+const REGISTRY_OPTIONS = { compile: (flow: VisualFlow, opts?: { entryNode?: string; workflowId?: string }) => compileFlow(flow, { ...opts, toolSpecs: TOOL_SPECS }), toolSpecs: TOOL_SPECS };
 
 /** Don't rescan the bundle dir more often than this when runs name unknown workflows. */
 const LAZY_RELOAD_INTERVAL_MS = 1000;
@@ -52,7 +57,7 @@ export class BundleCatalog implements WorkflowSource {
 
   /** A registry compiling under this catalog's limits (also used to validate uploads). */
   emptyRegistry(): BundleRegistry {
-    return new BundleRegistry({ compile: compileFlow, graphLimits: this.graphLimits });
+    return new BundleRegistry({ ...REGISTRY_OPTIONS, graphLimits: this.graphLimits });
   }
 
   /** The registry in use; replaced as a whole by reloadBundles(). */

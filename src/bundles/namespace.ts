@@ -27,6 +27,12 @@ export function onEventNodeIds(flow: VisualFlow): string[] {
   return (Array.isArray(flow.nodes) ? flow.nodes : []).filter((n) => isPlainObject(n) && nodeKind(n.type) === 'on_event').map((n) => String(n.id));
 }
 
+/** Ids of the ReAct workflows of a namespaced flow's agent nodes (set by namespaceFlow). */
+export function reactWorkflowIds(flow: VisualFlow): string[] {
+  const nodes = Array.isArray(flow.nodes) ? flow.nodes : [];
+  return nodes.flatMap((n) => (isPlainObject(n) && nodeKind(n.type) === 'agent' && typeof n.data?.agentConfig?._react_workflow_id === 'string' ? [n.data.agentConfig._react_workflow_id] : []));
+}
+
 /** "NodeType.SUBFLOW" (enum spelling some editors write) → "subflow". */
 const nodeKind = (type: unknown): string =>
   typeof type === 'string' && type.startsWith('NodeType.') ? type.slice('NodeType.'.length).toLowerCase() : String(type ?? '');

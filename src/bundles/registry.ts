@@ -6,8 +6,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundle, type BundleContents, type BundleLimits } from './archive.js';
 import { bundleError, type Manifest } from './manifest.js';
+import { ReactAgentWorkflow } from '../flow/agent/react.js';
+import type { ToolSpecTable } from '../flow/engine/graph.js';
 import { checkGraphSize, DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
-import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds } from './namespace.js';
+import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds, reactWorkflowIds } from './namespace.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import {
   compareStrings,
@@ -22,6 +24,8 @@ import {
 export interface BundleRegistryOptions {
   /** The VisualFlow compiler (injected). Throws on an invalid flow. */
   compile: (flow: VisualFlow, opts?: { entryNode?: string; workflowId?: string }) => CompiledWorkflow;
+  /** ToolSpecs by name that agents may be offered (their ReAct workflows, spec §6.1.4). */
+  toolSpecs?: ToolSpecTable;
   limits?: Partial<BundleLimits>;
   /** Node and edge counts a bundle may compile; defaults in graph-limits.ts. */
   graphLimits?: GraphLimits;
@@ -115,6 +119,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
         const workflowId = listenerWorkflowId(flow.id, nodeId);
         derived[workflowId] = compileOrReject(flowId, flow, { entryNode: nodeId, workflowId });
       }
+      for (const workflowId of reactWorkflowIds(flow)) derived[workflowId] = new ReactAgentWorkflow(workflowId, this.options.toolSpecs ?? null);
     }
 
     const bundle: LoadedBundle = { bundle_id: id, bundle_version: version, bundle_ref: ref, manifest, flows, assets, workflows, derived, source };

@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProviderSettings, type ProviderSettings } from './providers.js';
 
 export type StoreBackend = 'sqlite';
 
@@ -31,6 +32,10 @@ export interface Config {
   /** How long a runner owns a claimed run before another runner may take it over. */
   leaseMs: number;
   workspace: WorkspaceSettings;
+  /** LLM provider connections, defaults, timeouts and URL policy (config/providers.ts). */
+  providers: ProviderSettings;
+  /** ABSTRACTGATEWAY_TOOL_MODE: how tool_calls batches run (spec runtime-visualflow §3.5.3). */
+  toolMode: 'approval' | 'passthrough' | 'delegated' | 'local';
   /** Run budgets (issue 7): a run over one fails with an error naming the setting. */
   runLimits: RunLimitSettings;
   /** Bundle size in graph terms, checked before compiling (issue 7). */
@@ -102,6 +107,25 @@ export function positiveNumber(env: Env, name: string, dflt: number, opts: { int
   return n;
 }
 
+/** ABSTRACTGATEWAY_TOOL_MODE and the reference's aliases for each mode. */
+const TOOL_MODES: Record<string, Config['toolMode']> = {
+  approval: 'approval',
+  passthrough: 'passthrough',
+  delegated: 'delegated',
+  delegate: 'delegated',
+  job: 'delegated',
+  local: 'local',
+  local_all: 'local',
+};
+
+function toolMode(env: Env): Config['toolMode'] {
+  const raw = first(env, 'ABSTRACTGATEWAY_TOOL_MODE');
+  if (raw === undefined) return 'approval';
+  const mode = Object.hasOwn(TOOL_MODES, raw.toLowerCase()) ? TOOL_MODES[raw.toLowerCase()] : undefined;
+  if (!mode) throw new ConfigError(`ABSTRACTGATEWAY_TOOL_MODE must be one of ${Object.keys(TOOL_MODES).join('|')}, got '${raw}'`);
+  return mode;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
   const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
@@ -146,6 +170,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    providers: loadProviderSettings(env),
+    toolMode: toolMode(env),
     dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
     sseStallMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_SSE_STALL_S', 30) * 1000),
   };

@@ -6,6 +6,7 @@
 import type { BundleCatalog } from '../bundles/catalog.js';
 import type { Config } from '../config/config.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { LiveProgress } from '../runtime/live.js';
 import type { StoreHealth } from '../store/write-health.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
@@ -16,6 +17,8 @@ export interface DataPlane {
   readonly runtime: Runtime;
   readonly catalog: BundleCatalog;
   readonly workspace: WorkspacePolicy;
+  /** Non-durable progress (streamed LLM text) for this scope's ledger streams. */
+  readonly live: LiveProgress;
   /** Caps of one history_bundle export. */
   readonly historyLimits: HistoryLimits;
 }

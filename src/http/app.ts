@@ -21,6 +21,7 @@ import { commandRoutes } from './routes/commands.js';
 import { bundleRoutes } from './routes/bundles.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { discoveryToolRoutes } from './routes/discovery-tools.js';
 import { jsonDepthCap } from './json-depth.js';
 import { pathRedactor } from './redact.js';
 import { MAX_PATH_PARAM_CHARS } from '../model/limits.js';
@@ -87,7 +88,8 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       await gw.register(commandRoutes);
       await gw.register(bundleRoutes, { maxBundleBytes: security.maxBundleBytes });
       await gw.register(artifactRoutes);
-      await gw.register(discoveryRoutes, { providers: o.gateway.providers });
+      await gw.register(discoveryRoutes, { providers: o.gateway.providers, dataDir });
+      await gw.register(discoveryToolRoutes);
     },
     { prefix: GATEWAY_PREFIX },
   );

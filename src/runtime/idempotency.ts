@@ -35,3 +35,19 @@ export function idempotencyKey(runId: string, nodeId: string, effect: Effect): s
   const text = canonicalJson({ run_id: runId, node_id: nodeId, effect_type: effect.type, effect_payload: payload });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
+
+/**
+ * A `tool_calls` effect with every call stamped (spec §3.5.3 step 1): `runtime_call_id =
+ * rtcall_<key>_<n>` and a `call_id` (the model's, else `id`, else the runtime id). The key
+ * ignores these fields, so stamping never changes it.
+ */
+export function stampToolCalls(effect: Effect, key: string): Effect {
+  if (effect.type !== 'tool_calls' || !Array.isArray(effect.payload.tool_calls)) return effect;
+  const tool_calls = effect.payload.tool_calls.map((c: any, i: number) => {
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) return c;
+    const runtime_call_id = `rtcall_${key}_${i + 1}`;
+    const callId = [c.call_id, c.id].find((v) => (typeof v === 'string' && v.trim()) || typeof v === 'number');
+    return { ...c, call_id: callId !== undefined ? String(callId) : runtime_call_id, runtime_call_id };
+  });
+  return { ...effect, payload: { ...effect.payload, tool_calls } };
+}

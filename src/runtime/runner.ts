@@ -7,8 +7,9 @@
 // streak, instead of retrying — and logging — on every poll.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { RuntimeStore, Store } from '../store/types.js';
-import { RunTicker, type TickDeps } from './tick.js';
+import { EffectInterrupted, RunTicker, type TickDeps } from './tick.js';
 import { applyCommand } from './commands.js';
 import { isoFromMs } from '../model/time.js';
 import { FaultStreak } from '../model/fault-streak.js';
@@ -19,8 +20,10 @@ const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 10_000;
 
 export interface RunnerOptions {
-  /** Max runs ticked concurrently by this runner. */
+  /** Max runs ticked concurrently by this runner (runs waiting on an outside call don't count). */
   concurrency?: number;
+  /** Max runs waiting on an outside call (LLM, tools) at once, beyond `concurrency` (default 1,024). */
+  maxOutside?: number;
   leaseMs?: number;
   /** Fallback poll for changes made by other processes. */
   pollMs?: number;
@@ -35,6 +38,10 @@ export class Runner {
   private readonly pollMs: number;
   private readonly commandBatch: number;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Ticks currently awaiting an outside call: their worker slot is free for other runs. */
+  private outside = 0;
+  /** Aborted by stop(): interrupts outside calls in flight (each adds a listener). */
+  private stopController = unlimitedListeners(new AbortController());
   private readonly unsubscribe: (() => void)[] = [];
   private running = false;
   private stopping = false;
@@ -55,7 +62,7 @@ export class Runner {
   constructor(
     private readonly store: Store,
     private readonly scoped: RuntimeStore,
-    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'store' | 'leaseMs'>,
+    private readonly tickDeps: Omit<TickDeps, 'stopping' | 'stopSignal' | 'store' | 'leaseMs' | 'onLedger' | 'awaitOutside'>,
     private readonly opts: RunnerOptions = {},
   ) {
     this.owner = opts.owner ?? `runner-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -69,6 +76,22 @@ export class Runner {
   get retryDelayMs(): number {
     return this.retryDelay;
   }
+
+  private readonly onLedger = (runId: string, fn: () => void): (() => void) =>
+    this.store.notifier.on('ledger', (runtimeId, id) => runtimeId === this.scoped.runtimeId && id === runId && fn());
+
+  /** A tick awaiting an LLM or tool call gives its worker slot back until the call returns. */
+  private readonly awaitOutside = async <T>(fn: () => Promise<T>): Promise<T> => {
+    // Only a saturated runner has runs left unclaimed for want of a slot: then look for them.
+    const saturated = this.inflight.size - this.outside >= this.concurrency;
+    this.outside++;
+    if (saturated) this.kick();
+    try {
+      return await fn();
+    } finally {
+      this.outside--;
+    }
+  };
 
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
@@ -85,10 +108,15 @@ export class Runner {
     this.kick();
   }
 
-  /** Stop claiming, let in-flight ticks finish their current step, release leases. */
+  /**
+   * Stop claiming, let in-flight ticks finish their current step, release leases. Outside calls
+   * (LLM, tools) are interrupted instead of awaited: they run again after a restart, under the
+   * same idempotency key, like after a crash.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
+    this.stopController.abort(new EffectInterrupted('the runner is stopping'));
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -100,6 +128,7 @@ export class Runner {
     }
     this.running = false;
     this.stopping = false;
+    this.stopController = unlimitedListeners(new AbortController());
   }
 
   /** Resolves once no command is pending, nothing is runnable now and no tick is in flight (tests, benchmarks). */
@@ -198,11 +227,12 @@ export class Runner {
   }
 
   private async claimAndTick(): Promise<void> {
-    const free = this.concurrency - this.inflight.size;
+    const busy = this.inflight.size - this.outside;
+    const free = Math.min(this.concurrency - busy, this.concurrency + (this.opts.maxOutside ?? 1024) - this.inflight.size);
     if (free <= 0 || this.stopping) return;
     const claims = await this.scoped.claimRunnable(this.owner, this.leaseMs, free, this.now());
     for (const c of claims) {
-      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping }, c.run_id, {
+      const ticker = new RunTicker({ ...this.tickDeps, store: this.scoped, leaseMs: this.leaseMs, stopping: () => this.stopping, stopSignal: this.stopController.signal, onLedger: this.onLedger, awaitOutside: this.awaitOutside }, c.run_id, {
         owner: this.owner,
         epoch: c.lease_epoch,
       });
@@ -250,4 +280,9 @@ export class Runner {
   private log(msg: string): void {
     (this.opts.log ?? ((m: string) => process.stderr.write(`${m}\n`)))(msg);
   }
+}
+
+function unlimitedListeners(ac: AbortController): AbortController {
+  setMaxListeners(0, ac.signal);
+  return ac;
 }

@@ -19,6 +19,7 @@ import type { JsonObject, RunState } from '../model/run.js';
 import { isPlainObject } from '../model/json.js';
 import { isoFromMs, type Clock } from '../model/time.js';
 import { ROOT_RUNTIME_ID } from '../model/scope.js';
+import type { ToolMode } from '../tools/index.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   defaults?: { provider?: string; model?: string };
   /** Fallback poll for ledger appends made by other processes. */
   ledgerPollMs?: number;
+  /** The gateway tool policy for tool_calls effects (ABSTRACTGATEWAY_TOOL_MODE; default approval). */
+  toolMode?: ToolMode;
 }
 
 export interface StartRunInput {
@@ -62,13 +65,16 @@ export class Runtime {
   private readonly watcher: LedgerWatcher;
   private readonly stepContext: StepContext;
   private readonly effects: EffectHandlers;
+  /** How tool_calls batches are executed, approved or delegated (reported by /discovery/tools). */
+  readonly toolMode: ToolMode;
 
   constructor(private readonly o: RuntimeOptions) {
     this.store = o.store.scope(o.runtimeId ?? ROOT_RUNTIME_ID);
     this.clock = o.store.clock;
     this.stepContext = { nowMs: () => this.clock.nowMs(), random: Math.random };
+    this.toolMode = o.toolMode ?? 'approval';
     const limits = { ...DEFAULT_RUN_LIMITS, ...o.limits };
-    this.effects = defaultEffectHandlers(o.effects, limits);
+    this.effects = defaultEffectHandlers({ mode: this.toolMode, artifacts: this.store.artifacts }, o.effects, limits);
     this.watcher = new LedgerWatcher(o.store, this.store, o.ledgerPollMs ?? 1000);
     this.runner =
       o.runner === false

@@ -7,7 +7,7 @@ import type { CompiledWorkflow, StepContext, WorkflowSource } from '../flow/type
 import { LeaseLost, VersionConflict, type Fence, type RuntimeStore, type StoreTx, type StoredRun } from '../store/types.js';
 import type { EffectCall, EffectHandler, EffectHandlers } from './effects/types.js';
 import { finishedRecord, completionRecord, startedRecord, tickExceptionRecord } from './records.js';
-import { idempotencyKey } from './idempotency.js';
+import { idempotencyKey, stampToolCalls } from './idempotency.js';
 import { appendNodeTrace } from './node-traces.js';
 import { isPaused } from './control.js';
 import { saveRun } from './transitions.js';
@@ -31,9 +31,24 @@ export interface TickDeps {
   leaseMs: number;
   /** Asked between steps: true when the runner is shutting down. */
   stopping: () => boolean;
+  /** Aborted when the runner stops: outside calls in flight are interrupted. */
+  stopSignal: AbortSignal;
+  /** Calls `fn` on each hint that `runId`'s ledger grew (e.g. a cancel's terminal record); returns the unsubscribe. */
+  onLedger: (runId: string, fn: () => void) => () => void;
+  /** Runs an outside-world call; the runner lends the tick's worker slot to other runs meanwhile. */
+  awaitOutside: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 type StepResult = 'continue' | 'stop' | 'reload';
+
+/**
+ * An outside call given up on purpose (runner stopping, run cancelled meanwhile): nothing is
+ * committed for it, so the run stays at the effect with its started record — after a restart the
+ * call runs again under the same idempotency key, as after a crash.
+ */
+export class EffectInterrupted extends Error {
+  override readonly name = 'EffectInterrupted';
+}
 
 /**
  * A tick also ends after this much time spent stepping (besides ABSTRACTGATEWAY_TICK_MAX_STEPS),
@@ -86,8 +101,8 @@ export function applyEffectOutcome(run: RunState, plan: StepPlan, outcome: Effec
 
 /** The call a handler receives for a planned effect. */
 function effectCall(run: RunState, plan: StepPlan, nowMs: number): EffectCall {
-  const effect = plan.effect!;
-  return { run, node_id: plan.node_id, effect, default_next: plan.next_node ?? null, idempotency_key: idempotencyKey(run.run_id, plan.node_id, effect), now_ms: nowMs };
+  const key = idempotencyKey(run.run_id, plan.node_id, plan.effect!);
+  return { run, node_id: plan.node_id, effect: stampToolCalls(plan.effect!, key), default_next: plan.next_node ?? null, idempotency_key: key, now_ms: nowMs };
 }
 
 /**
@@ -126,6 +141,7 @@ export class RunTicker {
     try {
       await this.loop();
     } catch (e) {
+      if (e instanceof EffectInterrupted) return; // the lease is released below
       if (!(e instanceof LeaseLost)) throw e;
       this.released = true; // someone else owns the run now
     } finally {
@@ -225,7 +241,7 @@ export class RunTicker {
     const call = effectCall(this.run, plan, this.deps.stepContext.nowMs());
     const key = call.idempotency_key;
     const handler = this.deps.effects.get(effect.type) ?? noHandler(effect.type);
-    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, effect, key, this.now()));
+    const started = await this.deps.offloader.offload(startedRecord(this.run, plan.node_id, call.effect, key, this.now()));
     if (handler.mode === 'external') return this.externalEffect(plan, call, handler, started);
 
     const t0 = this.deps.stepContext.nowMs();
@@ -263,7 +279,14 @@ export class RunTicker {
     if (first !== 'continue' || reused) return first;
 
     const t0 = this.deps.stepContext.nowMs();
-    const outcome = await this.withLeaseRenewal((signal) => handler.run(call, signal).catch((e) => ({ status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` })));
+    const outcome = await this.deps.awaitOutside(() =>
+      this.withLeaseRenewal((signal) =>
+        handler.run(call, signal).catch((e) => {
+          if (signal.aborted && signal.reason instanceof Error) throw signal.reason; // interrupted or lease lost: commit nothing
+          return { status: 'failed' as const, error: `Effect handler raised exception: ${describeError(e)}` };
+        }),
+      ),
+    );
     this.sliceStart = performance.now();
     const finished = await this.deps.offloader.offload(finishedRecord(started, this.run, outcome, this.now()));
     const r = await this.commit([], async () => {
@@ -291,10 +314,22 @@ export class RunTicker {
         () => undefined,
       );
     }, every);
+    // A cancel lands as a terminal record: abort the outside call (e.g. close the LLM request).
+    const unwatch = this.deps.onLedger(this.runId, () => {
+      this.deps.store.getRun(this.runId).then(
+        (sr) => sr && isTerminal(sr.run.status) && ac.abort(new EffectInterrupted(`run ${this.runId} ended (${sr.run.status}) during the effect`)),
+        () => undefined,
+      );
+    });
+    const onStop = () => ac.abort(this.deps.stopSignal.reason);
+    if (this.deps.stopSignal.aborted) onStop();
+    else this.deps.stopSignal.addEventListener('abort', onStop, { once: true });
     try {
       return await fn(ac.signal);
     } finally {
       clearInterval(timer);
+      unwatch();
+      this.deps.stopSignal.removeEventListener('abort', onStop);
     }
   }
 

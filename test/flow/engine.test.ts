@@ -255,10 +255,27 @@ describe('engine: effect plans and result mapping', () => {
     assert.deepEqual(output, { image_artifact: { ...ref, artifact_id: 'art1' }, success: true });
   });
 
-  it('the interim agent issues an llm_call from its inputs and agentConfig', () => {
-    const agent = exec('ag', 'agent', { inputs: ['prompt', 'system', 'provider', 'model', 'tools', 'seed'], outputs: ['response'], agentConfig: { provider: 'OpenAI', model: 'gpt', tools: ['read_file'] }, pinDefaults: { seed: 7 } });
-    const { effects, output } = drive(compile([start(['prompt']), agent, end(['response'])], [wire('start', 'ag'), wire('ag', 'end'), data('ag', 'response', 'end', 'response')]), { prompt: 'do it' }, () => ({ content: 'done' }));
-    assert.deepEqual(effects[0].payload, { type: 'llm_call', prompt: 'do it', system_prompt: '', tools: [{ name: 'read_file' }], params: { temperature: 0.7, seed: 7 }, provider: 'openai', model: 'gpt', resume_to_node: 'end' });
+  it('the agent starts its ReAct child with the resolved inputs, then maps the child answer onto its pins', () => {
+    const agent = exec('ag', 'agent', {
+      inputs: ['prompt', 'system', 'provider', 'model', 'tools', 'seed'],
+      outputs: ['response', 'meta'],
+      agentConfig: { provider: 'OpenAI', model: 'gpt', tools: ['read_file'], _react_workflow_id: 'react-ag' },
+      pinDefaults: { seed: 7 },
+    });
+    const child = { sub_run_id: 'c1', output: { answer: 'done', iterations: 2, messages: [] }, node_traces: {} };
+    const { effects, output } = drive(
+      compile([start(['prompt']), agent, end(['response'])], [wire('start', 'ag'), wire('ag', 'end'), data('ag', 'response', 'end', 'response')]),
+      { prompt: 'do it' },
+      () => child,
+    );
+    assert.equal(effects.length, 1);
+    const [sub] = effects;
+    assert.equal(sub.type, 'start_subworkflow');
+    assert.equal(sub.result_key, '_temp.agent.ag.sub');
+    assert.equal(sub.payload.workflow_id, 'react-ag');
+    assert.deepEqual(sub.payload.vars._runtime, { inbox: [], allowed_tools: ['read_file'], provider: 'openai', model: 'gpt', seed: 7 });
+    assert.equal(sub.payload.vars.context.task, 'do it');
+    assert.equal(sub.payload.vars.scratchpad.max_iterations, 25, 'no inherited _limits: the ReAct default');
     assert.deepEqual(output, { response: 'done', success: true });
   });
 });

@@ -15,7 +15,7 @@ const ofKind = (...kinds: NodeDefinition['kind'][]) => definitions.filter((d) =>
 
 /** `start → <type>` with the node's exec-out unwired; `name` satisfies `emit_event`. */
 const stepOnce = (type: string) => {
-  const nodes = [exec('start', 'on_flow_start', { entry: true }), exec('x', type, { pinDefaults: { name: 'ping' } })];
+  const nodes = [exec('start', 'on_flow_start', { entry: true }), exec('x', type, { pinDefaults: { name: 'ping' }, agentConfig: { _react_workflow_id: 'react-x' } })];
   return drive(compileFlow(flowOf(nodes, [wire('start', 'x')])), { prompt: 'hi' });
 };
 
@@ -61,7 +61,8 @@ describe('node definitions', () => {
     for (const def of ofKind('effect', 'agent')) {
       const { last } = stepOnce(def.type);
       assert.equal(last.effect?.type, isEffectNode(def) && def.effect, def.type);
-      assert.equal(last.effect?.result_key, '_temp.effects.x', def.type);
+      // The agent keeps its child's result in its own bucket (spec §6.1.3).
+      assert.equal(last.effect?.result_key, def.type === 'agent' ? '_temp.agent.x.sub' : '_temp.effects.x', def.type);
     }
   });
 

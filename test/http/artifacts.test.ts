@@ -53,10 +53,12 @@ describe('artifacts and discovery routes', () => {
     assert.equal(invalid.status, 400);
   });
 
-  it('discovery lists no tools or providers until they are configured', async () => {
-    assert.deepEqual(await (await s.api('/api/gateway/discovery/tools')).json(), { items: [] });
-    assert.deepEqual(await (await s.api('/api/gateway/discovery/providers?include_models=false')).json(), { items: [] });
+  it('discovery without provider configuration: only the keyless local engines, hosted APIs named as unconfigured', async () => {
+    const providers = (await (await s.api('/api/gateway/discovery/providers?include_models=false')).json()) as any;
+    assert.deepEqual(providers.items.map((i: any) => i.name), ['lmstudio', 'ollama', 'openai-compatible', 'vllm']);
+    assert.equal(providers.default_provider, null);
     const models = (await (await s.api('/api/gateway/discovery/providers/openai/models')).json()) as any;
     assert.deepEqual(models.models, []);
+    assert.match(models.error, /set OPENAI_API_KEY/);
   });
 });

@@ -48,7 +48,9 @@ describe('crash safety of outside-world effects', () => {
     await writeBundleDir(flowsDir, 'fx', [chat]);
     const effectLog = join(root, 'effects.log');
     await writeFile(effectLog, '');
-    const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: join(root, 'data'), ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '0.5', EFFECT_LOG: effectLog };
+    // The lease must outlive any stall of a busy machine: a held effect whose lease expired would
+    // be claimed again by the same worker (a third attempt the test does not expect).
+    const env = { ...process.env, ABSTRACTGATEWAY_DATA_DIR: join(root, 'data'), ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05', ABSTRACTGATEWAY_LEASE_S: '2', EFFECT_LOG: effectLog };
     const api = await Gateway.open(loadConfig(env, { runner: false }));
     let worker: ChildProcess | null = null;
     t.after(async () => {

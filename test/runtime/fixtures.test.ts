@@ -44,18 +44,21 @@ describe('fixture bundles', () => {
     assert.equal(terminal.idempotency_key, 'system:terminal_status:completed');
   });
 
-  it('basic-agent root runs its status child, then fails clearly at the agent (no LLM provider)', async () => {
+  it('basic-agent root runs its status child, then fails clearly when the agent child has no LLM provider', async () => {
     const id = await h.start('basic-agent@0.0.1:81795ea9', { prompt: 'hello' });
     const run = await h.waitFor(id, isDone);
     assert.equal(run.status, 'failed');
-    assert.match(run.error!, /No LLM provider configured/);
+    // The agent's ReAct child fails at its first llm_call; the agent node fails the root with it.
+    assert.match(run.error!, /Agent sub-run .* failed: .*No LLM provider configured/);
     const records = await h.ledger(id);
     assert.deepEqual(shape(records), [
       'node-4 started start_subworkflow',
       'node-4 waiting start_subworkflow',
       'node-4 completed resume',
-      'node-2 started llm_call',
-      'node-2 failed llm_call',
+      'node-2 started start_subworkflow',
+      'node-2 waiting start_subworkflow',
+      'node-2 completed resume',
+      'node-2 failed -',
       'node-2 completed emit_event',
     ]);
     const wait = records[1].result.wait;
@@ -66,7 +69,7 @@ describe('fixture bundles', () => {
     assert.equal(child!.parent_run_id, id);
     assert.equal(child!.status, 'completed');
     assert.equal(child!.session_id, run.session_id);
-    assert.equal(records[5].idempotency_key, 'system:terminal_status:failed');
+    assert.equal(records[7].idempotency_key, 'system:terminal_status:failed');
   });
 
   it('basic-llm-test fails with a clear error record at the llm_call node', async () => {

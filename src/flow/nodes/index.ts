@@ -2,6 +2,7 @@
 // check and wire nodes (spec §4.3); compiled nodes carry their definition into the engine.
 
 import type { PureLogic } from '../types.js';
+import { AGENT_NODES } from './agent.js';
 import { CODE_NODES } from './code.js';
 import { CONTROL_NODES } from './control.js';
 import { DATA_NODES } from './data.js';
@@ -38,6 +39,7 @@ export const NODE_DEFINITIONS = byType([
   ...STRING_NODES,
   ...DATA_NODES,
   ...JSON_NODES,
+  ...AGENT_NODES,
   ...LITERAL_NODES,
   ...VARIABLE_NODES,
   ...SYSTEM_NODES,

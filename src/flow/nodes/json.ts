@@ -73,6 +73,9 @@ function parseJsonText(stripped: string): unknown {
   }
 }
 
+/** Model text → JSON value by the parse_json rules (fences, embedded JSON, Python literals); throws ValueError. */
+export const parseJsonLenient = (text: string): unknown => parseJsonText(stripCodeFence(text));
+
 const parseJson: PureLogic = (inputs) => {
   const raw = pyGet(inputs, 'text');
   let parsed = raw;

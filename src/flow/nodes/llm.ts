@@ -1,5 +1,4 @@
-// `llm_call` node (spec §6.2) and the interim `agent` node, which for now issues a single
-// `llm_call` built from its inputs and agentConfig (the ReAct sub-run replaces it later).
+// `llm_call` node (spec §6.2), and the input helpers the `agent` node (./agent.ts) shares.
 
 import type { JsonObject, StepPlan } from '../../model/run.js';
 import { cloneJson, isPlainObject } from '../../model/json.js';
@@ -20,7 +19,7 @@ function aliased(inputs: JsonObject, cfg: JsonObject, keys: string[]): any {
   return c === undefined ? undefined : cfg[c];
 }
 
-function positiveInt(v: any): number | null {
+export function positiveInt(v: any): number | null {
   if (v == null || typeof v === 'boolean') return null;
   try {
     const n = pyInt(v);
@@ -54,7 +53,7 @@ function normalizeTools(raw: any, g: FlowGraph): JsonObject[] {
 }
 
 /** JSON Schema from a schema or an OpenAI-style `{type:"json_schema", json_schema:{schema}}` wrapper. */
-function normalizeResponseSchema(raw: any): JsonObject | null {
+export function normalizeResponseSchema(raw: any): JsonObject | null {
   if (!isPlainObject(raw)) return null;
   const schema = raw.type === 'json_schema' && isPlainObject(raw.json_schema) ? raw.json_schema.schema : raw;
   return isPlainObject(schema) && Object.keys(schema).length ? { ...schema } : null;
@@ -192,29 +191,6 @@ function llmCallStep(n: ExecNode, s: StepScope): StepPlan {
 /** Media nodes reuse the same wrapper (spec §6.2.3 applies to every llm_call). */
 export const llmEffectPlan = (n: ExecNode, s: StepScope, pending: Pending): StepPlan => pendingPlan(n, applyContext(pending, s.vars));
 
-/** Interim agent: one `llm_call` from prompt/system/provider/model/tools/params (spec §6.1.1–6.1.2 subset). */
-function agentStep(n: ExecNode, s: StepScope): StepPlan {
-  let inputs: JsonObject;
-  try {
-    inputs = s.resolveInputs(n);
-  } catch {
-    inputs = {}; // spec §4.11: agent input resolution errors are swallowed
-  }
-  const cfg = n.data.agentConfig ?? {};
-  const pending: Pending = {
-    type: 'llm_call',
-    prompt: inputs.prompt == null ? '' : pyStr(inputs.prompt),
-    system_prompt: typeof inputs.system === 'string' ? inputs.system : inputs.system == null ? '' : pyStr(inputs.system),
-    tools: normalizeTools(toolNames('tools' in inputs ? inputs.tools : cfg.tools), s.g),
-    params: samplingParams(inputs, cfg),
-  };
-  const provider = providerOrModel(inputs, cfg, 'provider').toLowerCase();
-  const model = providerOrModel(inputs, cfg, 'model');
-  if (provider) pending.provider = provider;
-  if (model) pending.model = model;
-  return pendingPlan(n, pending);
-}
-
 const dictList = (v: any): JsonObject[] => (Array.isArray(v) ? v.filter(isPlainObject) : []);
 const isStructured = (v: any): boolean => isPlainObject(v) || Array.isArray(v);
 const hasGenerated = (v: any): boolean => isPlainObject(v) && Object.values(v).some((items) => Array.isArray(items) && items.length > 0);
@@ -253,19 +229,6 @@ function llmCallOutputs(raw: any, n: GraphNode, g: FlowGraph): JsonObject {
   return out;
 }
 
-/** Interim agent outputs from its `llm_call` result (replaced by the ReAct agent later). */
-function agentOutputs(raw: any, n: GraphNode, g: FlowGraph): JsonObject {
-  const llm = llmCallOutputs(raw, n, g);
-  const meta: JsonObject = { schema: 'abstractcode.agent.v1.meta', version: 1, output_mode: isStructured(raw?.data) ? 'structured' : 'unstructured' };
-  for (const key of ['provider', 'model']) if (llm.meta?.[key]) meta[key] = llm.meta[key];
-  Object.assign(meta, { tool_calls: 0, tool_results: 0 });
-  const scratchpad = { node_id: n.id, steps: [], tool_calls: [], tool_results: [] };
-  const out: JsonObject = { response: llm.response ?? '', success: true, meta, scratchpad, tool_calls: [], tool_results: [] };
-  if ('data' in llm) out.data = llm.data;
-  return out;
-}
-
 export const LLM_NODES: NodeDefinition[] = [
   { type: 'llm_call', kind: 'effect', effect: 'llm_call', step: llmCallStep, outputs: llmCallOutputs },
-  { type: 'agent', kind: 'agent', effect: 'llm_call', step: agentStep, outputs: agentOutputs },
 ];

@@ -9,6 +9,12 @@ import { asStorageFault, isStorageFault } from '../faults.js';
 import type { WriteHealth } from '../write-health.js';
 import type { Conn } from './connection.js';
 
+/**
+ * Time one COMMIT may gather work for: the transaction runs synchronously, so this bounds the
+ * event-loop stall; jobs left over go to the next batch (after other callbacks had their turn).
+ */
+const BATCH_BUDGET_MS = 8;
+
 /** What a job sees of its own execution. */
 export interface JobContext {
   /** False once the job has settled: late calls (from escaped async work) must fail. */
@@ -134,7 +140,13 @@ export class GroupCommitter {
     const changesBefore = this.health ? this.totalChanges() : 0;
     try {
       c.stmt('BEGIN IMMEDIATE').run();
-      for (const job of batch) {
+      const started = performance.now();
+      for (let i = 0; i < batch.length; i++) {
+        if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
+          this.queue.unshift(...batch.splice(i));
+          break;
+        }
+        const job = batch[i]!;
         const mark = signals.length;
         job.signals = signals;
         c.stmt('SAVEPOINT job').run();
