@@ -9,8 +9,11 @@ import type { AddressInfo } from 'node:net';
 
 export type Reply =
   | { status?: number; headers?: Record<string, string>; json: unknown }
-  /** Server-Sent Events; `hold` keeps the stream open after the last event until the client leaves. */
-  | { status?: number; sse: { event?: string; data: unknown }[]; hold?: boolean }
+  /**
+   * Server-Sent Events; `hold` keeps the stream open after the last event until the client leaves;
+   * `gate` delays the events (not the headers) until it settles.
+   */
+  | { status?: number; sse: { event?: string; data: unknown }[]; hold?: boolean; gate?: Promise<unknown> }
   | { status?: number; ndjson: unknown[]; hold?: boolean }
   /** Never answer (the client must time out or abort). */
   | { hang: true };
@@ -70,6 +73,7 @@ export async function startProviderServer(): Promise<ProviderServer> {
     }
     const sse = 'sse' in reply;
     res.writeHead(reply.status ?? 200, { 'content-type': sse ? 'text/event-stream' : 'application/x-ndjson' });
+    if (sse && reply.gate) await reply.gate;
     const items = sse ? reply.sse : reply.ndjson;
     for (const item of items) {
       if (sse) {

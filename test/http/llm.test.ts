@@ -4,7 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../helpers/http.js';
-import { openai, startProviderServer, type ProviderServer } from '../helpers/provider-server.js';
+import { openai, startProviderServer, type ProviderServer, type Reply } from '../helpers/provider-server.js';
+import { SseReader, hasDone, steps } from '../helpers/sse.js';
 import { exec, flowOf, wire } from '../flow/flowkit.js';
 import { installFlows, ledger, postCommand, startRun, terminal, waitRun } from './runs-kit.js';
 
@@ -51,6 +52,27 @@ describe('llm_call runs against a scripted provider', () => {
     assert.equal(stored!.output!.response, 'Hello!');
     assert.equal(stored!.output!.meta.schema, 'abstractflow.llm_call.v1.meta');
     assert.equal(stored!.output!.meta.output_mode, 'unstructured');
+  });
+
+  it('while the call streams, open ledger streams get llm_delta frames; the ledger keeps only the result', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    provider.reply(ROUTE, { ...openai.stream(['Hel', 'lo', ' live']), gate } as Reply);
+    const seen = provider.requests.length;
+    const runId = await startRun(s, { bundle_id: 'basic-llm-test', input_data: { prompt: 'stream it', provider: 'lmstudio', model: 'm' } });
+    await provider.waitForRequests(seen + 1); // the call is in flight, its text held back
+    const sse = new SseReader(await s.api(`/api/gateway/runs/${runId}/ledger/stream`));
+    await sse.until((f) => steps(f).some((st) => st.record.effect?.type === 'llm_call' && st.record.status === 'started'));
+    open();
+    const frames = await sse.until(hasDone, 10_000);
+    const deltas = frames.filter((f) => f.event === 'llm_delta');
+    assert.equal(deltas.map((f) => JSON.parse(f.data!).delta).join(''), 'Hello live');
+    assert.ok(deltas.every((f) => f.id === undefined), 'deltas never move the cursor');
+    assert.equal(JSON.parse(deltas[0].data!).node_id, 'node-2');
+    const completedAt = frames.findIndex((f) => f.event === 'step' && JSON.parse(f.data!).record.status === 'completed');
+    assert.ok(frames.indexOf(deltas.at(-1)!) < completedAt, 'the text streams before the completed record');
+    const records = await ledger(s, runId);
+    assert.ok(!JSON.stringify(records).includes('llm_delta'), 'nothing of the live text is stored');
   });
 
   it('a truncated answer is asked again with a larger budget', async () => {

@@ -4,6 +4,9 @@
 // the client stops reading, the stream stops taking records (it holds a cursor, not a growing
 // buffer) and is closed once its socket stays full past the stall limit (SseWriter). Resumes
 // from `Last-Event-ID` as well as `?after=`; a cursor past the end of the ledger means "at the end".
+// While an LLM call of the run streams, its text goes out as `event: llm_delta` frames: no `id`
+// (they are not ledger records and never move the client's cursor), dropped while the socket is
+// full (the durable result follows as a step record anyway).
 
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
@@ -27,6 +30,8 @@ const Query = Type.Object({
 
 /** `record` is the record's stored JSON, serialized once for all subscribers. */
 const stepFrame = (record: string, cursor: number) => `id: ${cursor}\nevent: step\ndata: {"cursor":${cursor},"record":${record}}\n\n`;
+
+const deltaFrame = (delta: object) => `event: llm_delta\ndata: ${JSON.stringify(delta)}\n\n`;
 
 /** The larger of ?after= and a numeric Last-Event-ID (the last cursor the client saw). */
 function startCursor(after: number, lastEventId: string | string[] | undefined): number {
@@ -75,6 +80,7 @@ export async function ledgerStreamRoutes(app: GatewayApp, opts: LedgerStreamOpti
         if (closed) return;
         closed = true;
         sub.close();
+        unlive();
         out.end(`event: done\ndata: ${JSON.stringify({ run_id: runId, cursor, status: 'terminal' })}\n\n`);
       };
       const sub = followLedger(
@@ -99,9 +105,13 @@ export async function ledgerStreamRoutes(app: GatewayApp, opts: LedgerStreamOpti
         },
         () => finish(),
       );
+      const unlive = req.plane.live.subscribe(runId, (delta) => {
+        if (!closed && !out.full) out.write(deltaFrame(delta));
+      });
       const release = () => {
         closed = true;
         sub.close();
+        unlive();
         open.delete(end);
       };
       const end = () => {
