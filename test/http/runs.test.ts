@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startServer, type TestServer } from '../helpers/http.js';
@@ -26,7 +26,10 @@ describe('runs HTTP', () => {
     await installFlows(s, 'demo', demoFlows());
     await installFlows(s, 'drafty', demoFlows().slice(1, 2), 'draft.1');
   });
-  after(() => s.close());
+  after(async () => {
+    await s.close();
+    rmSync(operatorDir, { recursive: true, force: true });
+  });
 
   it('§11.1 start → wait → resume → complete', async () => {
     const runId = await startRun(s, { bundle_id: 'demo', flow_id: 'ask', input_data: {} });
