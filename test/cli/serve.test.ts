@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, wire, flowOf } from '../flow/flowkit.js';
+import { askFlow, exec, wire, flowOf } from '../flow/flowkit.js';
 import { SseReader, hasDone, steps } from '../helpers/sse.js';
 import { writeBundleDir } from '../helpers/bundles.js';
 import { launchCli } from '../helpers/cli.js';
@@ -29,15 +29,7 @@ async function dirs() {
     [wire('start', 'sleep'), wire('sleep', 'end')],
     { id: 'nap' },
   );
-  const ask = flowOf(
-    [
-      exec('start', 'on_flow_start', { entry: true, outputs: [] }),
-      exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt: 'Go?' } }),
-      exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
-    ],
-    [wire('start', 'ask'), wire('ask', 'end')],
-    { id: 'ask' },
-  );
+  const ask = askFlow('Go?');
   await writeBundleDir(flowsDir, 'cli', [nap, ask]);
   return { root, dataDir, flowsDir, env: { ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ABSTRACTGATEWAY_POLL_S: '0.05' } };
 }

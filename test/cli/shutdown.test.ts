@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { exec, flowOf, wire } from '../flow/flowkit.js';
+import { askFlow } from '../flow/flowkit.js';
 import { writeBundleDir } from '../helpers/bundles.js';
 import { launchCli } from '../helpers/cli.js';
 import { shutdownWithin } from '../../src/cli/shutdown.js';
@@ -17,22 +17,13 @@ import { SseReader } from '../helpers/sse.js';
 const TOKEN = 'cli-shutdown-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
-const askFlow = flowOf(
-  [
-    exec('start', 'on_flow_start', { entry: true, outputs: [] }),
-    exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt: 'Name?' } }),
-    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
-  ],
-  [wire('start', 'ask'), wire('ask', 'end')],
-  { id: 'ask' },
-);
 
 describe('serve shutdown', () => {
   it('exits cleanly on SIGTERM within the deadline while clients hold an idle keep-alive socket, an SSE stream and half a request', { timeout: 60_000 }, async () => {
     const root = await mkdtemp(join(tmpdir(), 'agw-shutdown-'));
     const flowsDir = join(root, 'flows');
     await mkdir(flowsDir, { recursive: true });
-    await writeBundleDir(flowsDir, 'down', [askFlow]);
+    await writeBundleDir(flowsDir, 'down', [askFlow()]);
     const p = launchCli(['serve', '--host', '127.0.0.1', '--port', '0'], {
       ABSTRACTGATEWAY_DATA_DIR: join(root, 'data'),
       ABSTRACTGATEWAY_FLOWS_DIR: flowsDir,

@@ -39,6 +39,18 @@ export const data = (source: string, sourceHandle: string, target: string, targe
 export const wire = (source: string, target: string, handle = 'exec-out'): VisualEdge => data(source, handle, target, 'exec-in');
 export const flowOf = (nodes: VisualNode[], edges: VisualEdge[], extra: Partial<VisualFlow> = {}): VisualFlow => ({ id: 'f1', nodes, edges, ...extra });
 
+/** `start → ask_user(prompt) → end`, flow id `ask`: the smallest run that waits for a person. */
+export const askFlow = (prompt = 'Name?'): VisualFlow =>
+  flowOf(
+    [
+      exec('start', 'on_flow_start', { entry: true, outputs: [] }),
+      exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt } }),
+      exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
+    ],
+    [wire('start', 'ask'), wire('ask', 'end')],
+    { id: 'ask' },
+  );
+
 export const CTX = { nowMs: () => Date.UTC(2026, 0, 2, 3, 4, 5), random: () => 0.25 };
 
 export function newRun(wf: CompiledWorkflow, vars: JsonObject = {}): RunState {

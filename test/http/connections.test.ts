@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exec, flowOf, wire } from '../flow/flowkit.js';
+import { askFlow } from '../flow/flowkit.js';
 import { workflowIds, writeBundleDir } from '../helpers/bundles.js';
 import { startServer, TEST_TOKEN, type TestServer } from '../helpers/http.js';
 import type { GatewayApp } from '../../src/http/types.js';
@@ -67,15 +67,6 @@ describe('stalled bodies', { timeout: 30_000 }, () => {
   });
 });
 
-const askFlow = flowOf(
-  [
-    exec('start', 'on_flow_start', { entry: true, outputs: [] }),
-    exec('ask', 'ask_user', { inputs: ['prompt'], outputs: ['response'], pinDefaults: { prompt: 'Name?' } }),
-    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
-  ],
-  [wire('start', 'ask'), wire('ask', 'end')],
-  { id: 'ask' },
-);
 
 describe('connection timeouts', { timeout: 30_000 }, () => {
   const short = { ABSTRACTGATEWAY_HEADERS_TIMEOUT_S: '0.2', ABSTRACTGATEWAY_REQUEST_TIMEOUT_S: '0.3', ABSTRACTGATEWAY_KEEPALIVE_TIMEOUT_S: '0.2' };
@@ -105,9 +96,9 @@ describe('connection timeouts', { timeout: 30_000 }, () => {
 
   it('leave an SSE stream open past the request and headers timeouts while they close idle sockets', async () => {
     await withServer(short, async (s) => {
-      await writeBundleDir(s.flowsDir, 'conn', [askFlow]);
+      await writeBundleDir(s.flowsDir, 'conn', [askFlow()]);
       await s.plane.catalog.reloadBundles();
-      const { run_id } = await s.plane.runtime.startRun({ workflow_id: workflowIds('conn', [askFlow]).ask });
+      const { run_id } = await s.plane.runtime.startRun({ workflow_id: workflowIds('conn', [askFlow()]).ask });
       const res = await s.api(`/api/gateway/runs/${run_id}/ledger/stream?heartbeat_s=0.2`);
       assert.equal(res.status, 200);
       const stream = new SseReader(res);
