@@ -3,44 +3,17 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec, wire, flowOf } from '../flow/flowkit.js';
 import { SseReader, hasDone, steps } from '../helpers/sse.js';
 import { writeBundleDir } from '../helpers/bundles.js';
+import { launch } from '../helpers/cli.js';
 import { killIf, waitUntil } from '../helpers/processes.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const TOKEN = 'cli-test-token-0123456789';
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  /** Resolves with the base URL once the server logs that it listens. */
-  url: Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function launch(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += String(d);
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => reject(new Error(`exited before listening:\n${out}`)));
-  });
-  url.catch(() => undefined);
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, url, exit };
-}
 
 async function dirs() {
   const root = await mkdtemp(join(tmpdir(), 'agw-cli-'));

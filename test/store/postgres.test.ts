@@ -129,7 +129,7 @@ describe('PostgresStore specifics', () => {
   it('the hint channel reconnects after its connection is killed', async () => {
     const warnings: string[] = [];
     const listener = await openListenNotifier({ url: db.url, warn: (m) => warnings.push(m) });
-    const sender = await openListenNotifier({ url: db.url });
+    const sender = await openListenNotifier({ url: db.url, warn: () => undefined });
     try {
       const heard: number[] = [];
       listener.on('ledger', (_rt, _run, seq) => heard.push(seq));

@@ -80,7 +80,7 @@ export async function transaction<T>(b: PgBackend, work: (tx: TxContext) => Prom
   } catch (err) {
     throw failed(b, err);
   }
-  const ctx: TxContext = { c: client, hints: [], open: true };
+  const ctx: TxContext = { c: oneAtATime(client), hints: [], open: true };
   let value: T;
   try {
     await client.query('BEGIN');
@@ -99,6 +99,21 @@ export async function transaction<T>(b: PgBackend, work: (tx: TxContext) => Prom
   b.health.committed();
   if (ctx.hints.length > 0) b.publish(ctx.hints);
   return value;
+}
+
+/**
+ * The transaction's connection, running its statements in call order one after the other: a
+ * StoreTx callback may start several (Promise.all), and a pg connection takes one at a time.
+ */
+function oneAtATime(client: pg.PoolClient): Queryable {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+      const next = last.then(() => client.query<R>(config));
+      last = next.catch(() => undefined);
+      return next;
+    },
+  };
 }
 
 function failed(b: PgBackend, err: unknown): unknown {

@@ -45,6 +45,7 @@ export class ListenNotifier implements Notifier {
   private client: pg.Client | null = null;
   private pending: Hint[] = [];
   private flushScheduled = false;
+  private sending: Promise<void> = Promise.resolve();
   private closed = false;
   private reconnectDelay = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -128,10 +129,12 @@ export class ListenNotifier implements Notifier {
     this.pending = [];
     const c = this.client;
     if (c === null || hints.length === 0) return;
-    for (const payload of this.payloads(hints)) {
-      // A failed NOTIFY only loses hints; the connection's own error handler reconnects.
-      c.query('SELECT pg_notify($1, $2)', [HINT_CHANNEL, payload]).catch(() => undefined);
-    }
+    // One statement per flush, after the previous one: a connection runs one query at a time.
+    // A failed NOTIFY only loses hints; the connection's own error handler reconnects.
+    const payloads = this.payloads(hints);
+    this.sending = this.sending
+      .then(() => c.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [HINT_CHANNEL, payloads]))
+      .then(() => undefined, () => undefined);
   }
 
   /** Hints packed into as few payloads as fit under the size limit. */

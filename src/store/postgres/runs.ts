@@ -10,8 +10,16 @@ import { sql, type Queryable } from './backend.js';
 const RUN_COLUMNS = 'run_json, version, ledger_len, lease_owner, lease_epoch';
 const DEFAULT_LIST_LIMIT = 100;
 
-export async function getRun(c: Queryable, runtimeId: string, runId: string): Promise<StoredRun | null> {
-  const [row] = await sql<RunRow>(c, `SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = $1 AND run_id = $2`, [runtimeId, runId]);
+/**
+ * `forUpdate` (inside a transaction): lock the row until COMMIT, so that a transaction that read
+ * a run writes it back without a concurrent writer in between — as SQLite's single writer
+ * guarantees. Two runners applying commands to one run then take turns instead of conflicting.
+ */
+export async function getRun(c: Queryable, runtimeId: string, runId: string, forUpdate = false): Promise<StoredRun | null> {
+  const [row] = await sql<RunRow>(c, `SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = $1 AND run_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [
+    runtimeId,
+    runId,
+  ]);
   return row ? toStoredRun(row) : null;
 }
 

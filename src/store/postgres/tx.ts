@@ -23,7 +23,7 @@ export class PgTx implements StoreTx {
   }
 
   async getRun(runId: string): Promise<StoredRun | null> {
-    return runs.getRun(this.live(), this.runtimeId, runId);
+    return runs.getRun(this.live(), this.runtimeId, runId, true);
   }
 
   async insertRun(run: RunState): Promise<void> {
