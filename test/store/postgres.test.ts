@@ -12,6 +12,7 @@ import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPool } from '../../src/store/postgres/pool.js';
 import { openPostgresStore, PostgresStore } from '../../src/store/postgres/store.js';
 import { storageFault } from '../../src/store/faults.js';
+import { loadConfig } from '../../src/config/config.js';
 
 storeConformanceSuite({
   name: 'postgres',
@@ -160,5 +161,18 @@ describe('PostgresStore specifics', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('PostgreSQL settings', () => {
+  it('need a postgres:// URL and validate pool size and artifact cap', () => {
+    const base = { ABSTRACTGATEWAY_STORE_BACKEND: 'postgres' };
+    assert.throws(() => loadConfig(base), /needs ABSTRACTGATEWAY_DATABASE_URL/);
+    assert.throws(() => loadConfig({ ...base, ABSTRACTGATEWAY_DATABASE_URL: 'mysql://x/y' }), /must start with postgres:\/\//);
+    assert.throws(() => loadConfig({ ...base, ABSTRACTGATEWAY_DATABASE_URL: 'postgres://h/db', ABSTRACTGATEWAY_DATABASE_POOL_SIZE: '0' }), /POOL_SIZE must be a positive integer/);
+    assert.throws(() => loadConfig({ ABSTRACTGATEWAY_STORE_BACKEND: 'mongo' }), /use sqlite or postgres/);
+    const c = loadConfig({ ...base, ABSTRACTGATEWAY_DATABASE_URL: 'postgresql://u@h:5433/db', ABSTRACTGATEWAY_DATABASE_ARTIFACT_MAX_BYTES: '1024' });
+    assert.deepEqual([c.storeBackend, c.postgres], ['postgres', { url: 'postgresql://u@h:5433/db', poolSize: 10, artifactMaxBytes: 1024 }]);
+    assert.equal(loadConfig({}).postgres, undefined);
   });
 });
