@@ -3,6 +3,8 @@
 
 import type { Config } from '../config/config.js';
 import type { Clock } from '../model/time.js';
+import { openListenNotifier } from '../store/postgres/listen-notifier.js';
+import { openPostgresStore } from '../store/postgres/store.js';
 import { openSocketNotifier } from '../store/sqlite/socket-notifier.js';
 import { openSqliteStore } from '../store/sqlite/store.js';
 import type { Store } from '../store/types.js';
@@ -15,6 +17,17 @@ export async function openStore(config: Config, clock: Clock, report?: (message:
       const notifier = await openSocketNotifier(config.dataDir);
       try {
         return openSqliteStore({ dataDir: config.dataDir, dbPath: config.dbPath, notifier, clock, maxBytes: config.dbMaxBytes, report });
+      } catch (err) {
+        await notifier.close();
+        throw err;
+      }
+    }
+    case 'postgres': {
+      // Every process on the database (API nodes, runners) hears the others through LISTEN/NOTIFY.
+      const pg = config.postgres!;
+      const notifier = await openListenNotifier({ url: pg.url });
+      try {
+        return await openPostgresStore({ url: pg.url, poolSize: pg.poolSize, artifactMaxBytes: pg.artifactMaxBytes, notifier, clock, report });
       } catch (err) {
         await notifier.close();
         throw err;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProviderSettings, type ProviderSettings } from './providers.js';
 
-export type StoreBackend = 'sqlite';
+export type StoreBackend = 'sqlite' | 'postgres';
 
 /** Operator settings for run workspaces (spec core-api §3.2). */
 export interface WorkspaceSettings {
@@ -47,6 +47,17 @@ export interface Config {
   // --- SSE slow consumers (issue 7) ---
   /** ABSTRACTGATEWAY_SSE_STALL_S: an SSE stream whose client reads nothing for this long is closed. */
   sseStallMs: number;
+  /** PostgreSQL backend settings (issue 10); set exactly when storeBackend is 'postgres'. */
+  postgres?: PostgresSettings;
+}
+
+export interface PostgresSettings {
+  /** ABSTRACTGATEWAY_DATABASE_URL: postgres://user:password@host:port/database. */
+  url: string;
+  /** ABSTRACTGATEWAY_DATABASE_POOL_SIZE: pooled connections per process (plus one for LISTEN). */
+  poolSize: number;
+  /** ABSTRACTGATEWAY_DATABASE_ARTIFACT_MAX_BYTES: largest artifact stored in the database. */
+  artifactMaxBytes: number;
 }
 
 export interface RunLimitSettings {
@@ -126,13 +137,34 @@ function toolMode(env: Env): Config['toolMode'] {
   return mode;
 }
 
+function postgresSettings(env: Env): PostgresSettings {
+  const url = first(env, 'ABSTRACTGATEWAY_DATABASE_URL');
+  if (!url) throw new ConfigError('ABSTRACTGATEWAY_STORE_BACKEND=postgres needs ABSTRACTGATEWAY_DATABASE_URL (postgres://user:password@host:port/database)');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('ABSTRACTGATEWAY_DATABASE_URL is not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`ABSTRACTGATEWAY_DATABASE_URL must start with postgres:// or postgresql://, got '${parsed.protocol}//…'`);
+  }
+  return {
+    url,
+    poolSize: positiveNumber(env, 'ABSTRACTGATEWAY_DATABASE_POOL_SIZE', 10, { integer: true }),
+    artifactMaxBytes: positiveNumber(env, 'ABSTRACTGATEWAY_DATABASE_ARTIFACT_MAX_BYTES', 64 * 1024 * 1024, { integer: true }),
+  };
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = resolve(first(env, 'ABSTRACTGATEWAY_DATA_DIR', 'ABSTRACTFLOW_RUNTIME_DIR') ?? './runtime');
   const flowsDir = resolve(first(env, 'ABSTRACTGATEWAY_FLOWS_DIR', 'ABSTRACTFRAMEWORK_WORKFLOWS_DIR', 'ABSTRACTFLOW_FLOWS_DIR') ?? SHIPPED_BUNDLES_DIR);
   const dbPath = first(env, 'ABSTRACTGATEWAY_DB_PATH');
   const backend = (first(env, 'ABSTRACTGATEWAY_STORE_BACKEND') ?? 'sqlite').toLowerCase();
-  if (backend !== 'sqlite') {
-    throw new ConfigError(`ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite; the JSON file backend of the reference is replaced by SQLite)`);
+  if (backend !== 'sqlite' && backend !== 'postgres') {
+    throw new ConfigError(
+      `ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite or postgres; the JSON file backend of the reference is replaced by SQLite)`,
+    );
   }
   if (parseBool(first(env, 'ABSTRACTGATEWAY_USER_AUTH'), false, 'ABSTRACTGATEWAY_USER_AUTH')) {
     throw new ConfigError('ABSTRACTGATEWAY_USER_AUTH=1: hosted mode is not available in this build (unset it to serve in local mode)');
@@ -174,6 +206,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     toolMode: toolMode(env),
     dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
     sseStallMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_SSE_STALL_S', 30) * 1000),
+    postgres: backend === 'postgres' ? postgresSettings(env) : undefined,
   };
   return { ...config, ...overrides };
 }

@@ -215,6 +215,8 @@ export class Runner {
         } catch (e) {
           // A storage fault is not the command's: it stays pending and the cycle backs off.
           if (isStorageFault(e)) throw e;
+          // Another runner on the same store settled it first (its transaction won the race).
+          if ((await this.scoped.getCommand(cmd.command_id))?.state !== 'pending') continue;
           // A command that crashes its own application must not block the inbox.
           this.log(`command ${cmd.seq} (${cmd.type}) failed: ${(e as Error).message}`);
           await this.scoped

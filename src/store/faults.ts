@@ -1,4 +1,4 @@
-// Storage faults: the data store (SQLite file, blobs, workspaces, bundle files) cannot be
+// Storage faults: the data store (SQLite file or PostgreSQL server, blobs, workspaces, bundle files) cannot be
 // written or read — a full disk or quota, a read-only file or mount, an I/O error. They are the
 // server's condition, never the client's mistake: every layer answers them as 503 with a
 // detail that says what is wrong (without the server's paths), instead of a 400 or a 500.
@@ -31,6 +31,23 @@ const ERRNO_KIND: Record<string, Kind> = {
   ENFILE: 'io',
 };
 
+// PostgreSQL SQLSTATEs (5 characters, never starting with 'E' like an errno name), by the
+// exact code first, then by class. Connection failures are re-coded 08006 by the pg store.
+const SQLSTATE_KIND: Record<string, Kind> = {
+  '53100': 'full', // disk_full
+  '25006': 'read-only', // read_only_sql_transaction (a hot standby, default_transaction_read_only)
+  '40P01': 'busy', // deadlock_detected: one of the two transactions is rolled back; retrying succeeds
+  '40001': 'busy', // serialization_failure
+  '55P03': 'busy', // lock_not_available
+};
+const SQLSTATE_CLASS_KIND: Record<string, Kind> = {
+  '08': 'io', // connection exception
+  '53': 'io', // insufficient resources (memory, connections)
+  '57': 'io', // operator intervention (shutdown, cannot connect now)
+  '58': 'io', // system error (I/O)
+};
+const SQLSTATE = /^[0-9A-DF-Z][0-9A-Z]{4}$/;
+
 const DETAIL: Record<Kind, string> = {
   full: 'Storage full: the gateway cannot write to its data store (disk or size limit reached); the request was not applied',
   'read-only': 'Storage read-only: the gateway cannot write to its data directory; the request was not applied',
@@ -43,6 +60,7 @@ function kindOf(err: unknown): Kind | undefined {
   if (typeof code !== 'string') return undefined;
   // Extended SQLite codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED…) share their primary's kind.
   const primary = code.startsWith('SQLITE_') ? code.split('_', 2).join('_') : code;
+  if (SQLSTATE.test(code)) return SQLSTATE_KIND[code] ?? SQLSTATE_CLASS_KIND[code.slice(0, 2)];
   return SQLITE_KIND[primary] ?? ERRNO_KIND[code];
 }
 
@@ -67,7 +85,7 @@ export const asStorageFault = (err: unknown): unknown => storageFault(err) ?? er
 export function faultReason(err: unknown): string {
   const e = err instanceof GatewayError && err.cause !== undefined ? err.cause : err;
   const { code, syscall } = (e ?? {}) as { code?: string; syscall?: string };
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) return `${code}: ${(e as Error).message}`;
+  if (typeof code === 'string' && (code.startsWith('SQLITE_') || SQLSTATE.test(code))) return `${code}: ${(e as Error).message}`;
   if (typeof code === 'string') return syscall ? `${code} (${syscall})` : code;
   return e instanceof Error ? e.message : String(e);
 }

@@ -1,49 +1,15 @@
 // Artifacts: content-addressed blobs on disk (<dataDir>/artifacts/blobs/<sha256>.bin, shared by
 // all runtimes) and per-runtime metadata rows in SQLite.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { JsonObject } from '../../model/run.js';
 import { isoFromMs } from '../../model/time.js';
+import { ARTIFACT_COLUMNS, artifactIds, toMetadata, type ArtifactRow } from '../artifact-rows.js';
 import type { ArtifactMetadata, ArtifactStore } from '../types.js';
 import type { Backend } from './store.js';
-
-const ARTIFACT_ID = /^[A-Za-z0-9_-]+$/;
-
-interface ArtifactRow {
-  artifact_id: string;
-  blob_id: string;
-  content_type: string;
-  size_bytes: number;
-  created_at: string;
-  run_id: string | null;
-  tags_json: string;
-  metadata_json: string;
-}
-
-const ARTIFACT_COLUMNS = 'artifact_id, blob_id, content_type, size_bytes, created_at, run_id, tags_json, metadata_json';
-
-function toMetadata(r: ArtifactRow): ArtifactMetadata {
-  return {
-    artifact_id: r.artifact_id,
-    blob_id: r.blob_id,
-    content_type: r.content_type,
-    size_bytes: r.size_bytes,
-    created_at: r.created_at,
-    run_id: r.run_id,
-    tags: JSON.parse(r.tags_json) as Record<string, string>,
-    metadata: JSON.parse(r.metadata_json) as JsonObject,
-  };
-}
-
-/** Default id: first 32 hex of sha256((run_id + "\0" if run_id) + bytes), as the reference does. */
-function defaultArtifactId(bytes: Uint8Array, runId: string | null): string {
-  const h = createHash('sha256');
-  if (runId) h.update(`${runId}\0`, 'utf8');
-  return h.update(bytes).digest('hex').slice(0, 32);
-}
 
 export class SqliteArtifactStore implements ArtifactStore {
   constructor(
@@ -56,9 +22,7 @@ export class SqliteArtifactStore implements ArtifactStore {
     o: { content_type?: string; run_id?: string | null; tags?: Record<string, string>; metadata?: JsonObject; artifact_id?: string },
   ): Promise<ArtifactMetadata> {
     const runId = o.run_id || null;
-    const artifactId = o.artifact_id ?? defaultArtifactId(content, runId);
-    if (!ARTIFACT_ID.test(artifactId)) throw new Error(`Invalid artifact_id '${artifactId}': must match ${ARTIFACT_ID.source}`);
-    const blobId = createHash('sha256').update(content).digest('hex');
+    const { artifactId, blobId } = artifactIds(content, runId, o.artifact_id);
     // Blob first: a committed metadata row never points at a missing blob.
     await this.writeBlob(blobId, content);
     const row = await this.b.committer.submit(

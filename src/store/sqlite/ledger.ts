@@ -4,7 +4,8 @@
 import type { StepRecord } from '../../model/run.js';
 import type { LedgerJsonPage, LedgerPage } from '../types.js';
 import type { Conn } from './connection.js';
-import { LEDGER_LEN_SQL, runNotFound } from './runs.js';
+import { runNotFound } from '../run-columns.js';
+import { LEDGER_LEN_SQL } from './runs.js';
 
 // Built once, not per call: the statement cache hashes the SQL text.
 const HEAD_SQL = `SELECT run_key, ${LEDGER_LEN_SQL} FROM runs WHERE runtime_id = ? AND run_id = ?`;

@@ -2,16 +2,9 @@
 
 import type { RunState, WaitReason } from '../../model/run.js';
 import { parseIsoMs } from '../../model/time.js';
+import { derivedColumns, runNotFound, toStoredRun, wakesRunners, type RunRow } from '../run-columns.js';
 import { LeaseLost, VersionConflict, type Fence, type RunListQuery, type RunStamp, type StoredRun, type UpdateRunOptions } from '../types.js';
 import type { Conn } from './connection.js';
-
-interface RunRow {
-  run_json: string;
-  version: number;
-  ledger_len: number;
-  lease_owner: string | null;
-  lease_epoch: number;
-}
 
 /** SQL expression: the ledger length (= last seq) of the `runs` row in scope. */
 export const LEDGER_LEN_SQL = 'IFNULL((SELECT MAX(seq) FROM ledger_records WHERE run_key = runs.run_key), 0)';
@@ -20,54 +13,6 @@ const RUN_COLUMNS = `run_json, version, ${LEDGER_LEN_SQL} AS ledger_len, lease_o
 const GET_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE runtime_id = ? AND run_id = ?`; // hot: built once
 const GET_STAMP_SQL = `SELECT version, ${LEDGER_LEN_SQL} AS ledger_len FROM runs WHERE runtime_id = ? AND run_id = ?`;
 const DEFAULT_LIST_LIMIT = 100;
-
-function toStoredRun(row: RunRow): StoredRun {
-  return {
-    run: JSON.parse(row.run_json) as RunState,
-    version: row.version,
-    ledger_len: row.ledger_len,
-    lease_owner: row.lease_owner,
-    lease_epoch: row.lease_epoch,
-  };
-}
-
-export function runNotFound(runId: string): Error {
-  return new Error(`Run '${runId}' not found`);
-}
-
-/** Index columns derived from the checkpoint (named parameters of the INSERT/UPDATE below). */
-function derivedColumns(run: RunState) {
-  const updatedMs = parseIsoMs(run.updated_at);
-  if (!Number.isFinite(updatedMs)) throw new Error(`Run '${run.run_id}' has an invalid updated_at: '${run.updated_at}'`);
-  const w = run.status === 'waiting' ? run.waiting : null;
-  const untilMs = w?.until ? parseIsoMs(w.until) : NaN;
-  const paused = run.vars?._runtime?.control?.paused === true;
-  return {
-    run_id: run.run_id,
-    workflow_id: run.workflow_id,
-    status: run.status,
-    wait_reason: w?.reason ?? null,
-    wait_key: w?.wait_key ?? null,
-    wait_until_ms: Number.isFinite(untilMs) ? untilMs : null,
-    paused: paused ? 1 : 0,
-    parent_run_id: run.parent_run_id ?? null,
-    session_id: run.session_id ?? null,
-    created_at: run.created_at,
-    updated_at: run.updated_at,
-    updated_at_ms: updatedMs,
-    run_json: JSON.stringify(run),
-    runnable_at_ms: runnableAt(run.status, w?.reason, untilMs, paused),
-  };
-}
-
-/** 0 = runnable now, >0 = timer instant, null = only a command or event can wake it. */
-function runnableAt(status: RunState['status'], reason: WaitReason | undefined, untilMs: number, paused: boolean): number | null {
-  if (paused) return null;
-  if (status === 'running') return 0;
-  // A timer wait with a missing/unparsable instant is due at once, so the runtime gets to see it.
-  if (status === 'waiting' && reason === 'until') return Number.isFinite(untilMs) ? untilMs : 0;
-  return null;
-}
 
 export function getRun(c: Conn, runtimeId: string, runId: string): StoredRun | null {
   const row = c.stmt(GET_RUN_SQL).get(runtimeId, runId) as RunRow | undefined;
@@ -129,11 +74,7 @@ export function updateRun(
        lease_expires_ms = CASE WHEN @release THEN NULL ELSE lease_expires_ms END
      WHERE runtime_id = @runtime_id AND run_id = @run_id`,
   ).run({ runtime_id: runtimeId, release: release ? 1 : 0, ...cols });
-  const after = cols.runnable_at_ms;
-  return {
-    version: expectedVersion + 1,
-    wakesRunners: after !== null && (after !== cur.runnable_at_ms || (release && cur.lease_owner !== null)),
-  };
+  return { version: expectedVersion + 1, wakesRunners: wakesRunners(cur, cols.runnable_at_ms, release) };
 }
 
 export function listRuns(c: Conn, runtimeId: string, q: RunListQuery): StoredRun[] {
