@@ -162,7 +162,8 @@ describe('the audit log', () => {
       await s.api('/api/gateway/bundles/reload', { method: 'POST', headers: { 'x-client-id': 'after-recovery' } });
       await waitUntil(() => reports.some((l) => /^audit log write recovered after \d+ failure/.test(l)), 'the audit recovery report');
       assert.equal(matching(reports, /^audit log write failed/), 1, reports.join('\n'));
-      assert.match(await readFile(file, 'utf8'), /after-recovery/);
+      // Lines are appended asynchronously: wait for the request's own line rather than race it.
+      await waitUntil(async () => (await readFile(file, 'utf8')).includes('after-recovery') || undefined, 'the line of the request after recovery');
     } finally {
       await s.close();
     }
