@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadHostedConfig, type HostedConfig } from './hosted.js';
 
 export type StoreBackend = 'sqlite';
 
@@ -39,6 +40,8 @@ export interface Config {
   historyLimits: HistoryLimitSettings;
   /** ABSTRACTGATEWAY_DB_MAX_BYTES: cap on the SQLite file (writes beyond fail with 503); unset = none. */
   dbMaxBytes?: number;
+  /** Hosted mode (issue 9): users registry, one runtime per user, browser sessions. */
+  hosted: HostedConfig;
 }
 
 export interface RunLimitSettings {
@@ -107,9 +110,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (backend !== 'sqlite') {
     throw new ConfigError(`ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite; the JSON file backend of the reference is replaced by SQLite)`);
   }
-  if (parseBool(first(env, 'ABSTRACTGATEWAY_USER_AUTH'), false, 'ABSTRACTGATEWAY_USER_AUTH')) {
-    throw new ConfigError('ABSTRACTGATEWAY_USER_AUTH=1: hosted mode is not available in this build (unset it to serve in local mode)');
-  }
   const operatorDir = first(env, 'ABSTRACTGATEWAY_WORKSPACE_DIR');
   const config: Config = {
     storeBackend: backend,
@@ -143,6 +143,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         truthy(env.ABSTRACTGATEWAY_TRUST_CLIENT_WORKSPACE_SCOPE) ||
         (env.ABSTRACTGATEWAY_TOOL_MODE ?? '').trim().toLowerCase() === 'local',
     },
+    hosted: loadHostedConfig(env, dataDir),
     dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
   };
   return { ...config, ...overrides };
