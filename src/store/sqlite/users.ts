@@ -62,7 +62,12 @@ class SqliteUsersTx implements UsersTx {
   async putUser(u: UserRow) {
     try {
       this.c
-        .stmt(`INSERT OR REPLACE INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        // An upsert on the key only: OR REPLACE would silently delete another user holding the same token or runtime.
+        .stmt(
+          `INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (tenant_id, user_id) DO UPDATE SET email = excluded.email, roles_json = excluded.roles_json, scopes_json = excluded.scopes_json,
+             enabled = excluded.enabled, runtime_id = excluded.runtime_id, token_hash = excluded.token_hash, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+        )
         .run(u.tenant_id, u.user_id, u.email, JSON.stringify(u.roles), JSON.stringify(u.scopes), u.enabled ? 1 : 0, u.runtime_id, u.token_hash, u.created_at, u.updated_at);
     } catch (err) {
       uniqueViolation(err);
