@@ -37,6 +37,8 @@ export interface GatewayErrorOptions {
   detail?: unknown;
   /** Response headers that belong to the answer (Retry-After, WWW-Authenticate). */
   headers?: Record<string, string>;
+  /** Extra body fields next to `detail` (reason_code, required_role, … of the 403s, spec security §1.3). */
+  fields?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -44,6 +46,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly detail: unknown;
   readonly headers: Record<string, string>;
+  readonly fields: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -55,6 +58,7 @@ export class GatewayError extends Error {
     this.status = STATUS[code];
     this.detail = options.detail ?? message;
     this.headers = options.headers ?? {};
+    this.fields = options.fields;
   }
 }
 

@@ -17,6 +17,9 @@ import { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/types.js';
 import type { StoreHealth } from '../store/write-health.js';
 import { openStore } from './store-factory.js';
+import { HostedPlanes } from './hosted.js';
+import type { GatewayPrincipal } from '../model/principal.js';
+import { join } from 'node:path';
 
 export interface GatewayOptions {
   /** Effect handlers replacing or adding to the defaults (embedders, tests at the network boundary). */
@@ -29,21 +32,35 @@ export interface GatewayOptions {
 }
 
 export class Gateway implements Planes {
+  /** Hosted mode: the users registry, sessions and one plane per user runtime; null in local mode. */
+  readonly hosted: HostedPlanes | null;
+
   private constructor(
     readonly config: Config,
     readonly store: Store,
-    /** Local mode has one data plane; hosted mode will add one per user's runtime scope. */
+    /** Local mode's only data plane; in hosted mode the bootstrap admin's. */
     readonly root: DataPlane,
     /** LLM providers from the environment (config/providers.ts); effects and discovery ask it. */
     readonly providers: ProviderRegistry,
-  ) {}
+    opts: GatewayOptions,
+  ) {
+    this.hosted = config.hosted.userAuth
+      ? new HostedPlanes(config, store, root, async ({ key, dir }) => {
+          const plane = await openPlane(config, store, key, providers, opts, { flowsDir: join(dir, 'flows'), dataDir: join(dir, 'runtime') });
+          if (config.runner) plane.runtime.start();
+          return plane;
+        })
+      : null;
+  }
 
-  /** Open the store and the root data plane (its bundles loaded). */
+  /** Open the store and the root data plane (its bundles loaded); in hosted mode import a reference users.json. */
   static async open(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
     const store = await openStore(config, opts.clock ?? systemClock, opts.report);
     try {
       const providers = opts.providers ?? ProviderRegistry.fromSettings(config.providers);
-      return new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, providers, opts), providers);
+      const gateway = new Gateway(config, store, await openPlane(config, store, ROOT_RUNTIME_ID, providers, opts), providers, opts);
+      await gateway.hosted?.importReferenceUsers();
+      return gateway;
     } catch (err) {
       await store.close();
       await store.notifier.close();
@@ -59,6 +76,10 @@ export class Gateway implements Planes {
     return this.store.writeHealth();
   }
 
+  planeFor(principal: GatewayPrincipal | null): DataPlane | Promise<DataPlane> {
+    return this.hosted ? this.hosted.planeFor(principal) : this.root;
+  }
+
   /** Start the runner (unless runner=false). */
   start(): this {
     this.root.runtime.start();
@@ -67,15 +88,27 @@ export class Gateway implements Planes {
 
   /** Stop the runner (it finishes its step in flight and releases leases), then the store. */
   async close(): Promise<void> {
+    await this.hosted?.close();
     await this.root.runtime.stop();
     await this.store.close();
     await this.store.notifier.close();
   }
 }
 
-/** One runtime scope's runtime, bundle catalog, workspace policy and live progress channel. */
-async function openPlane(c: Config, store: Store, runtimeId: string, providers: ProviderRegistry, opts: GatewayOptions): Promise<DataPlane> {
-  const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
+/**
+ * One runtime scope's runtime, bundle catalog, workspace policy and live progress channel. A user
+ * runtime (`at`) has its own flows and data dirs, and its runs' workspaces stay inside them: the
+ * operator's workspace root and client-chosen paths are for the root plane only.
+ */
+async function openPlane(
+  c: Config,
+  store: Store,
+  runtimeId: string,
+  providers: ProviderRegistry,
+  opts: GatewayOptions,
+  at?: { flowsDir: string; dataDir: string },
+): Promise<DataPlane> {
+  const catalog = await BundleCatalog.open({ flowsDir: at?.flowsDir ?? c.flowsDir, dataDir: at?.dataDir ?? c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
   const live = new LiveProgress();
   const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
   const runtime = new Runtime({
@@ -90,5 +123,6 @@ async function openPlane(c: Config, store: Store, runtimeId: string, providers: 
     ledgerPollMs: c.pollMs,
     toolMode: c.toolMode,
   });
-  return { runtimeId, runtime, catalog, workspace: workspacePolicy(c.dataDir, c.workspace), historyLimits: c.historyLimits, live };
+  const workspace = at ? workspacePolicy(at.dataDir, { trustClient: false }) : workspacePolicy(c.dataDir, c.workspace);
+  return { runtimeId, runtime, catalog, workspace, historyLimits: c.historyLimits, live };
 }

@@ -7,7 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
-import { ensureAuthTokens, loadSecurityConfig } from '../config/security.js';
+import { bootstrapTokenPath, ensureAuthTokens, loadSecurityConfig } from '../config/security.js';
+import type { HostedServices } from '../gateway/plane.js';
+import { BOOTSTRAP_RUNTIME, BOOTSTRAP_TENANT, BOOTSTRAP_USER } from '../gateway/users-bootstrap.js';
 import { Gateway } from '../app/gateway.js';
 import { buildApp } from '../http/app.js';
 import { loadConnectionConfig } from '../config/connections.js';
@@ -73,6 +75,7 @@ async function serve(config: Config, env: Env, listen: { host: string; port: num
   for (const w of startupChecks(listen.host, security, tokens)) say(`warning: ${w}`);
 
   const gateway = await openGateway(config);
+  if (gateway.hosted) await announceHosted(gateway.hosted, tokens, bootstrapTokenPath(security, config.dataDir), security.tokens.length > 0);
   const app = await buildApp({ gateway, env, security: { ...security, tokens }, connections });
   gateway.start();
   await app.listen(listen);
@@ -92,6 +95,19 @@ async function serve(config: Config, env: Env, listen: { host: string; port: num
     say,
     exit,
   });
+}
+
+/** Hosted mode: create the bootstrap admin (once) and say where its token is (never the token itself). */
+async function announceHosted(hosted: HostedServices, tokens: string[], tokenFile: string, tokenFromEnv: boolean): Promise<void> {
+  say('Gateway user auth: enabled (one runtime per user).');
+  const token = hosted.config.bootstrapAdminToken ?? tokens[0];
+  if (!hosted.config.bootstrapAdmin || !token) return;
+  const created = await hosted.bootstrapAdmin(token);
+  say(`Gateway admin user: ${BOOTSTRAP_TENANT}/${BOOTSTRAP_USER} (runtime: ${BOOTSTRAP_RUNTIME})${created ? ' created' : ''}`);
+  if (created) {
+    const source = hosted.config.bootstrapAdminToken ? 'ABSTRACTGATEWAY_BOOTSTRAP_ADMIN_TOKEN' : tokenFromEnv ? 'ABSTRACTGATEWAY_AUTH_TOKEN' : `the token file ${tokenFile}`;
+    say(`Gateway admin token: the one in ${source}`);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

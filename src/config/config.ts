@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProviderSettings, type ProviderSettings } from './providers.js';
+import { loadHostedConfig, type HostedConfig } from './hosted.js';
 
 export type StoreBackend = 'sqlite' | 'postgres';
 
@@ -49,6 +50,8 @@ export interface Config {
   sseStallMs: number;
   /** PostgreSQL backend settings (issue 10); set exactly when storeBackend is 'postgres'. */
   postgres?: PostgresSettings;
+  /** Hosted mode (issue 9): users registry, one runtime per user, browser sessions. */
+  hosted: HostedConfig;
 }
 
 export interface PostgresSettings {
@@ -166,9 +169,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       `ABSTRACTGATEWAY_STORE_BACKEND='${backend}' is not supported (use sqlite or postgres; the JSON file backend of the reference is replaced by SQLite)`,
     );
   }
-  if (parseBool(first(env, 'ABSTRACTGATEWAY_USER_AUTH'), false, 'ABSTRACTGATEWAY_USER_AUTH')) {
-    throw new ConfigError('ABSTRACTGATEWAY_USER_AUTH=1: hosted mode is not available in this build (unset it to serve in local mode)');
-  }
   const operatorDir = first(env, 'ABSTRACTGATEWAY_WORKSPACE_DIR');
   const config: Config = {
     storeBackend: backend,
@@ -204,6 +204,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     providers: loadProviderSettings(env),
     toolMode: toolMode(env),
+    hosted: loadHostedConfig(env, dataDir),
     dbMaxBytes: env.ABSTRACTGATEWAY_DB_MAX_BYTES?.trim() ? positiveNumber(env, 'ABSTRACTGATEWAY_DB_MAX_BYTES', 0, { integer: true }) : undefined,
     sseStallMs: Math.round(positiveNumber(env, 'ABSTRACTGATEWAY_SSE_STALL_S', 30) * 1000),
     postgres: backend === 'postgres' ? postgresSettings(env) : undefined,

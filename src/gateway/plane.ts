@@ -11,6 +11,10 @@ import type { StoreHealth } from '../store/write-health.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { WorkspacePolicy } from './run-input.js';
 import type { HistoryLimits } from './history-bundle.js';
+import type { HostedConfig } from '../config/hosted.js';
+import type { GatewayPrincipal } from '../model/principal.js';
+import type { UsersRegistry } from './users.js';
+import type { SessionService } from './sessions.js';
 
 export interface DataPlane {
   readonly runtimeId: string;
@@ -34,4 +38,22 @@ export interface Planes {
   storeHealth(): Promise<StoreHealth>;
   /** The process configuration (HTTP reads its stream settings from it). */
   readonly config: Config;
+  /** Hosted mode's registry and sessions; null in local mode. */
+  readonly hosted: HostedServices | null;
+  /** The caller's data plane: the root in local mode, the principal's own runtime in hosted mode. */
+  planeFor(principal: GatewayPrincipal | null): DataPlane | Promise<DataPlane>;
+}
+
+export interface HostedServices {
+  readonly config: HostedConfig;
+  readonly users: UsersRegistry;
+  readonly sessions: SessionService;
+  /** Creates default/admin with this token when missing (spec §3.5); whether it was created. */
+  bootstrapAdmin(token: string): Promise<boolean>;
+  /** Where a user runtime's files live: <data>/users/<tenant>/<runtime>. */
+  runtimeDir(tenantId: string, runtimeId: string): string;
+  /** Deletes a runtime's data: its store scope and its directory. */
+  purgeRuntime(tenantId: string, runtimeId: string): Promise<{ deletedData: boolean; dataPath: string }>;
+  /** Stops and forgets the cached plane of a runtime (transfer, purge, disable, delete). */
+  invalidate(tenantId: string, runtimeId: string): Promise<void>;
 }

@@ -22,6 +22,9 @@ import { bundleRoutes } from './routes/bundles.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { discoveryToolRoutes } from './routes/discovery-tools.js';
+import { meRoutes } from './routes/me.js';
+import { sessionRoutes } from './routes/session.js';
+import { adminUserRoutes } from './routes/admin-users.js';
 import { jsonDepthCap } from './json-depth.js';
 import { pathRedactor } from './redact.js';
 import { MAX_PATH_PARAM_CHARS } from '../model/limits.js';
@@ -66,13 +69,17 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
   // Never serve unauthenticated: without configured tokens, use (or create) the bootstrap token file.
   const security = o.security ?? loadSecurityConfig(o.env ?? process.env);
   const { tokens } = await ensureAuthTokens(security, dataDir);
-  registerSecurity(app, { ...security, tokens }, dataDir, o.guards, report);
+  const hosted = o.gateway.hosted;
+  // Hosted mode: the bootstrap admin default/admin gets the operator's token (created once).
+  if (hosted?.config.bootstrapAdmin && (hosted.config.bootstrapAdminToken ?? tokens[0])) await hosted.bootstrapAdmin(hosted.config.bootstrapAdminToken ?? tokens[0]!);
+  registerSecurity(app, { ...security, tokens }, dataDir, o.guards, report, hosted);
   await registerOpenApi(app);
-  // Local mode: every principal works on the root data plane. Hosted mode maps each user to a
-  // runtime scope of their own here, after the security guards have set req.principal.
+  // Local mode: every principal works on the root data plane. Hosted mode maps each principal to
+  // its own runtime scope here, after the security guards have set req.principal.
   app.decorateRequest('plane', null as unknown as DataPlane);
   app.addHook('onRequest', async (req) => {
-    req.plane = o.gateway.root;
+    const plane = o.gateway.planeFor(req.principal);
+    req.plane = plane instanceof Promise ? await plane : plane;
   });
 
   await app.register(publicHealthRoutes, { gateway: o.gateway });
@@ -82,6 +89,9 @@ export async function buildApp(o: AppOptions): Promise<GatewayApp> {
       gw.addHook('preValidation', jsonDepthCap(security.maxJsonDepth));
       gw.addHook('onResponse', endStorageStreak);
       await gw.register(pingRoutes);
+      await gw.register(meRoutes, { gateway: o.gateway });
+      await gw.register(sessionRoutes, { gateway: o.gateway, trustProxy: security.trustProxy });
+      await gw.register(adminUserRoutes, { gateway: o.gateway });
       await gw.register(ledgerStreamRoutes, { stallMs: o.gateway.config.sseStallMs });
       await gw.register(runRoutes);
       await gw.register(ledgerRoutes);

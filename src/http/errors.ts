@@ -11,7 +11,7 @@ import type { Redactor } from './redact.js';
 
 export function sendError(reply: FastifyReply, e: GatewayError, redact?: Redactor): FastifyReply {
   const detail = redact && typeof e.detail === 'string' ? redact(e.detail, e.status >= 500) : e.detail;
-  return reply.code(e.status).headers(e.headers).type('application/json; charset=utf-8').send({ detail });
+  return reply.code(e.status).headers(e.headers).type('application/json; charset=utf-8').send(e.fields ? { detail, ...e.fields } : { detail });
 }
 
 interface AjvError {

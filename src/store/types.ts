@@ -183,6 +183,10 @@ export interface ArtifactStore {
 
 export interface Store {
   scope(runtimeId: string): RuntimeStore;
+  /** Hosted mode's users, runtime reservations and browser sessions (one registry for every API node). */
+  readonly users: UsersStore;
+  /** Deletes everything of one runtime scope (runs, ledgers, commands, artifact rows): purging a retained runtime. */
+  purgeScope(runtimeId: string): Promise<void>;
   /** Where the store publishes its post-commit hints; runners and ledger streams listen here. */
   readonly notifier: Notifier;
   /** The process clock (injected by the composition root): timestamps, timers, leases. */
@@ -191,4 +195,88 @@ export interface Store {
   writeHealth(): Promise<StoreHealth>;
   /** Closes the store (not the notifier, which its creator owns). */
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users registry and browser sessions (hosted mode; spec security §3–§4). Kept apart from the
+// run data: not scoped by runtime (the registry decides the scopes), small, and all a backend
+// needs to implement for hosted mode. Ids arrive already normalised (model/principal.ts
+// safeComponent); timestamps are ISO strings written by the caller.
+
+export interface UserRow {
+  tenant_id: string;
+  user_id: string;
+  email: string;
+  roles: string[];
+  scopes: string[];
+  enabled: boolean;
+  /** Effective runtime id (never empty); unique per tenant, compared case-insensitively. */
+  runtime_id: string;
+  /** `sha256$<hex>` (indexed, unique) or an imported reference `pbkdf2_sha256$…` hash. */
+  token_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A runtime id kept for its former owner (deleted user, reassigned or transferred runtime). */
+export interface ReservationRow {
+  tenant_id: string;
+  runtime_id: string;
+  owner_key: string;
+  owner_user_id: string;
+  reason: 'deleted-user' | 'runtime-reassigned' | 'runtime-transferred' | 'purging' | string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A browser session; only hashes of its id and CSRF token are stored. */
+export interface SessionRow {
+  session_hash: string;
+  tenant_id: string;
+  user_id: string;
+  csrf_hash: string;
+  /** credentialFingerprint(user.token_hash) at login: a rotated token no longer matches. */
+  credential_fingerprint: string;
+  token_fingerprint: string;
+  remember: boolean;
+  created_at: string;
+  expires_at_ms: number;
+  last_seen_ms: number;
+}
+
+/** Registry operations inside one atomic transaction (same rules as StoreTx: await only these). */
+export interface UsersTx {
+  getUser(tenantId: string, userId: string): Promise<UserRow | null>;
+  /** The user of this tenant whose runtime id equals `runtimeId` ignoring case, if any. */
+  userByRuntime(tenantId: string, runtimeId: string): Promise<UserRow | null>;
+  userByTokenHash(tokenHash: string): Promise<UserRow | null>;
+  /** Insert or replace the user keyed by (tenant_id, user_id). */
+  putUser(user: UserRow): Promise<void>;
+  deleteUser(tenantId: string, userId: string): Promise<boolean>;
+  /** By (tenant_id, runtime_id ignoring case). */
+  getReservation(tenantId: string, runtimeId: string): Promise<ReservationRow | null>;
+  putReservation(r: ReservationRow): Promise<void>;
+  deleteReservation(tenantId: string, runtimeId: string): Promise<boolean>;
+  /** Revokes every session of the user; returns how many there were. */
+  deleteSessionsOf(tenantId: string, userId: string): Promise<number>;
+}
+
+export interface UsersStore {
+  tx<T>(fn: (tx: UsersTx) => Promise<T>): Promise<T>;
+  getUser(tenantId: string, userId: string): Promise<UserRow | null>;
+  /** O(1): through the unique index on token_hash. */
+  userByTokenHash(tokenHash: string): Promise<UserRow | null>;
+  /** Every user, ordered by (tenant_id, user_id). */
+  listUsers(): Promise<UserRow[]>;
+  countUsers(): Promise<number>;
+  /** Ordered by (tenant_id, runtime_id). */
+  listReservations(): Promise<ReservationRow[]>;
+  /**
+   * Store a new session; in the same transaction drop sessions expired at `nowMs` and keep only
+   * the user's `perUserCap` most recently seen (one user cannot evict everyone else's).
+   */
+  insertSession(s: SessionRow, perUserCap: number, nowMs: number): Promise<void>;
+  getSession(sessionHash: string): Promise<SessionRow | null>;
+  touchSession(sessionHash: string, lastSeenMs: number): Promise<void>;
+  deleteSession(sessionHash: string): Promise<boolean>;
 }

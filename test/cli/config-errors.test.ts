@@ -1,5 +1,5 @@
 // What the CLI says about its configuration: the address it really bound (loopback by default),
-// clear messages for bad values, a refusal of hosted mode until it exists, and warnings about
+// clear messages for bad values, hosted mode's bootstrap admin, and warnings about
 // a flows dir that is missing or holds no bundle.
 
 import { describe, it } from 'node:test';
@@ -65,11 +65,16 @@ describe('CLI configuration messages', () => {
     assert.match(out, /ABSTRACTGATEWAY_REQUEST_TIMEOUT_S \(10\) must be at least ABSTRACTGATEWAY_HEADERS_TIMEOUT_S \(30\)/);
   });
 
-  it('refuses hosted mode until it is available', async () => {
-    const { out, code } = await run(['serve', '--port', '0'], { ABSTRACTGATEWAY_USER_AUTH: '1' });
-    assert.equal(code, 1);
-    assert.match(out, /hosted mode is not available in this build/);
-  });
+  it('hosted mode: creates the bootstrap admin once and names where its token is, never the token', () =>
+    withDir(async (dir) => {
+      const env = { ABSTRACTGATEWAY_USER_AUTH: '1', ABSTRACTGATEWAY_AUTH_TOKEN: '', ABSTRACTGATEWAY_DATA_DIR: join(dir, 'data'), ABSTRACTGATEWAY_FLOWS_DIR: join(dir, 'flows') };
+      const first = await run(['serve', '--port', '0'], env, /listening on http/);
+      assert.match(first.out, /Gateway user auth: enabled/);
+      assert.match(first.out, /Gateway admin user: default\/admin \(runtime: default\) created/);
+      assert.match(first.out, /Gateway admin token: the one in the token file .*bootstrap-admin-token/);
+      const second = await run(['serve', '--port', '0'], env, /listening on http/);
+      assert.match(second.out, /Gateway admin user: default\/admin \(runtime: default\)\n/);
+    }));
 
   it('warns about a missing flows dir and about one without bundles', () =>
     withDir(async (dir) => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { HostedServices } from '../../src/gateway/plane.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadSecurityConfig } from '../../src/config/security.js';
 import { GatewayError } from '../../src/errors.js';
@@ -36,9 +37,12 @@ function insertBefore(name: string, guard: Guard) {
 describe('security guards', () => {
   it('run in the spec order; the rate limit is in the list only when configured', () => {
     const config = loadSecurityConfig({ ABSTRACTGATEWAY_AUTH_TOKEN: TEST_TOKEN });
-    assert.deepEqual(names(securityGuards(config)), ['origin', 'lockout', 'rate-limit', 'options', 'auth', 'body-cap', 'concurrency']);
+    assert.deepEqual(names(securityGuards(config)), ['origin', 'lockout', 'rate-limit', 'options', 'auth', 'route-family', 'body-cap', 'concurrency']);
     const unlimited = loadSecurityConfig({ ABSTRACTGATEWAY_AUTH_TOKEN: TEST_TOKEN, ABSTRACTGATEWAY_RATE_LIMIT_RPS: '0' });
-    assert.deepEqual(names(securityGuards(unlimited)), ['origin', 'lockout', 'options', 'auth', 'body-cap', 'concurrency']);
+    assert.deepEqual(names(securityGuards(unlimited)), ['origin', 'lockout', 'options', 'auth', 'route-family', 'body-cap', 'concurrency']);
+    // Hosted mode adds the CSRF check of browser sessions right after auth.
+    const hosted = { config: { csrfHeader: 'x-abstractgateway-csrf' } } as unknown as HostedServices;
+    assert.deepEqual(names(securityGuards(unlimited, hosted)), ['origin', 'lockout', 'options', 'auth', 'csrf', 'route-family', 'body-cap', 'concurrency']);
   });
 
   it('applies a guard slotted in before the body cap: after auth, before the 413, audited', async () => {

@@ -4,10 +4,9 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+export { tokenFingerprint } from '../../model/credentials.js';
 
-/** Audit/principal fingerprint: first 12 hex of sha256(token). Never log the token itself. */
-export const tokenFingerprint = (token: string): string => sha256(token).toString('hex').slice(0, 12);
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 export class TokenVerifier {
   private readonly digests: Buffer[];

@@ -1,8 +1,7 @@
 // The security pipeline for /api/gateway (spec security §1.3), as Fastify hooks:
 //   every path:   x-request-id header → CORS (preflights answered here, before auth)
 //   /api/gateway: the guards of securityGuards() in order; audit of writes when the response closes.
-// CSRF and route-family authorization (steps 9–10) arrive with hosted mode as guards between
-// 'auth' and 'body-cap'.
+// CSRF and route-family authorization (steps 9–10) sit between 'auth' and 'body-cap'.
 
 import type { FastifyRequest } from 'fastify';
 import type { SecurityConfig } from '../../config/security.js';
@@ -18,6 +17,9 @@ import { localAdmin } from './principal.js';
 import { authGuard, optionsGuard } from './guards/auth.js';
 import { bodyCapGuard } from './guards/body-cap.js';
 import { concurrencyGuard } from './guards/concurrency.js';
+import { csrfGuard } from './guards/csrf.js';
+import { routeFamilyGuard } from './guards/route-family.js';
+import type { HostedServices } from '../../gateway/plane.js';
 import { byPhase, PASS, runGuards, type Guard, type GuardContext } from './guards/guard.js';
 import { lockoutGuard } from './guards/lockout.js';
 import { originGuard } from './guards/origin.js';
@@ -54,29 +56,35 @@ function gatewayPath(req: FastifyRequest): string | null {
  * The checks every enabled gateway request passes, in order; the first error is the answer.
  * Each call builds fresh state (lockout, buckets, semaphores), so call it once per app.
  */
-export function securityGuards(config: SecurityConfig): Guard[] {
+export function securityGuards(config: SecurityConfig, hosted: HostedServices | null = null): Guard[] {
   const lockout = new Lockout(config.lockoutAfter, config.lockoutBaseS, config.lockoutMaxS);
   return [
     originGuard(config.allowedOrigins),
     lockoutGuard(lockout),
     ...(config.rateLimitRps > 0 ? [rateLimitGuard(config.rateLimitRps, config.rateLimitBurst, config.rateLimitExemptLoopback)] : []),
     optionsGuard,
-    authGuard(config, lockout),
+    authGuard(config, lockout, hosted),
+    ...(hosted ? [csrfGuard(hosted.config.csrfHeader)] : []),
+    routeFamilyGuard,
     bodyCapGuard(config),
     concurrencyGuard(config.maxConcurrency, config.maxSse),
   ];
 }
 
-/** `editGuards` may reorder or extend the list before it is installed (a step under test, say). */
-/** `report`: where the audit log reports its own failures. */
+/**
+ * `editGuards` may reorder or extend the list before it is installed (a step under test, say);
+ * `report`: where the audit log reports its own failures.
+ */
 export function registerSecurity(
   app: GatewayApp,
   config: SecurityConfig,
   dataDir: string,
   editGuards: ((guards: Guard[]) => Guard[]) | undefined,
   report: (message: string) => void,
+  hosted: HostedServices | null = null,
 ): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('browserSession', null);
   app.decorateRequest('bodyLimitBytes', 0);
   app.addHook('onRequest', async (req, reply) => {
     reply.raw.setHeader('x-request-id', req.id);
@@ -92,7 +100,7 @@ export function registerSecurity(
     return;
   }
 
-  const guards = byPhase(editGuards ? editGuards(securityGuards(config)) : securityGuards(config));
+  const guards = byPhase(editGuards ? editGuards(securityGuards(config, hosted)) : securityGuards(config, hosted));
   const audit = config.audit.enabled ? new AuditLog(dataDir, config.audit.maxBytes, config.audit.rotations, report) : null;
   const auditHeaders = config.audit.headers.filter((h) => !['authorization', 'cookie', 'x-abstractgateway-session'].includes(h));
   const contexts = new WeakMap<FastifyRequest, GuardContext>();

@@ -1,34 +1,15 @@
-// The identity attached to a gateway request (spec security §2.1–2.2). Local mode knows two
-// principals; hosted mode (users registry, sessions) will add more sources.
+// The principal on a gateway request: the model lives on the ground floor (model/principal.ts);
+// this adds it to Fastify's request type.
 
-export interface GatewayPrincipal {
-  userId: string;
-  tenantId: string;
-  roles: string[];
-  scopes: string[];
-  /** First 12 hex of sha256(token) of the credential used; "" when none was presented. */
-  tokenFingerprint: string;
-  runtimeId: string;
-  source: 'local' | 'legacy-token' | 'user-registry' | 'loopback-dev-read';
-}
+import type { GatewayPrincipal } from '../../model/principal.js';
 
-export function localAdmin(tokenFingerprint = ''): GatewayPrincipal {
-  return { userId: 'local-admin', tenantId: 'local', roles: ['admin', 'user'], scopes: ['*'], tokenFingerprint, runtimeId: 'local-admin', source: 'legacy-token' };
-}
-
-export const LOOPBACK_READONLY: GatewayPrincipal = Object.freeze({
-  userId: 'loopback-readonly',
-  tenantId: 'local',
-  roles: ['readonly'],
-  scopes: ['gateway:read'],
-  tokenFingerprint: '',
-  runtimeId: 'loopback-readonly',
-  source: 'loopback-dev-read',
-}) as GatewayPrincipal;
+export { localAdmin, LOOPBACK_READONLY, type GatewayPrincipal } from '../../model/principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling; null on public gateway paths and outside /api/gateway. */
     principal: GatewayPrincipal | null;
+    /** Set when the principal came from a browser session (hosted mode): its hashes for CSRF and logout. */
+    browserSession: { hash: string; csrfHash: string } | null;
   }
 }

@@ -108,6 +108,53 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TABLE write_probe (id INTEGER PRIMARY KEY, probed_at TIMESTAMPTZ NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'users, runtime reservations, browser sessions',
+    sql: `
+      CREATE TABLE users (
+        tenant_id   TEXT NOT NULL,
+        user_id     TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        roles_json  TEXT NOT NULL,
+        scopes_json TEXT NOT NULL,
+        enabled     BOOLEAN NOT NULL,
+        runtime_id  TEXT NOT NULL,
+        token_hash  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, user_id)
+      );
+      CREATE UNIQUE INDEX users_token ON users (token_hash);
+      CREATE UNIQUE INDEX users_runtime ON users (tenant_id, lower(runtime_id));
+
+      CREATE TABLE runtime_reservations (
+        tenant_id     TEXT NOT NULL,
+        runtime_id    TEXT NOT NULL,
+        owner_key     TEXT NOT NULL,
+        owner_user_id TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX runtime_reservations_key ON runtime_reservations (tenant_id, lower(runtime_id));
+
+      CREATE TABLE browser_sessions (
+        session_hash           TEXT PRIMARY KEY,  -- sha256 of the session id; the id itself is never stored
+        tenant_id              TEXT NOT NULL,
+        user_id                TEXT NOT NULL,
+        csrf_hash              TEXT NOT NULL,
+        credential_fingerprint TEXT NOT NULL,
+        token_fingerprint      TEXT NOT NULL,
+        remember               BOOLEAN NOT NULL,
+        created_at             TEXT NOT NULL,
+        expires_at_ms          BIGINT NOT NULL,
+        last_seen_ms           BIGINT NOT NULL
+      );
+      CREATE INDEX browser_sessions_user ON browser_sessions (tenant_id, user_id, last_seen_ms);
+      CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_at_ms);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming "abstractgateway schema migration" among advisory locks. */

@@ -20,6 +20,7 @@ import type {
   NewCommand,
   RunListQuery,
   RunStamp,
+  UsersStore,
   RuntimeStore,
   Store,
   StoredRun,
@@ -28,6 +29,7 @@ import type {
 } from '../types.js';
 import { WriteHealth, type StoreHealth } from '../write-health.js';
 import { PgArtifactStore } from './artifacts.js';
+import { PgUsersStore, purgeScope } from './users.js';
 import { read, sql, transaction, write, type PgBackend } from './backend.js';
 import * as commands from './commands.js';
 import * as leases from './leases.js';
@@ -69,6 +71,7 @@ export async function openPostgresStore(o: PostgresStoreOptions): Promise<Postgr
 export class PostgresStore implements Store {
   readonly notifier: Notifier;
   readonly clock: Clock;
+  readonly users: UsersStore;
   private readonly backend: PgBackend;
 
   constructor(o: PostgresStoreOptions, pool: PgBackend['pool']) {
@@ -85,6 +88,11 @@ export class PostgresStore implements Store {
       publish: (hints) => this.notifier.publish(hints),
       artifactMaxBytes: o.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES,
     };
+    this.users = new PgUsersStore(this.backend);
+  }
+
+  purgeScope(runtimeId: string): Promise<void> {
+    return purgeScope(this.backend, runtimeId);
   }
 
   writeHealth(): Promise<StoreHealth> {

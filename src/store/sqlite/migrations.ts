@@ -172,6 +172,56 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM ledger_records l JOIN runs r USING (run_key);
     `,
   },
+  {
+    // Hosted mode (spec security §3–§4): the users registry, runtime reservations and browser
+    // sessions live in the store, so several API nodes share them and a token is found through
+    // one index probe. Runtime ids are unique per tenant ignoring case (spec §8 W12).
+    version: 3,
+    name: 'users, runtime reservations, browser sessions',
+    sql: `
+      CREATE TABLE users (
+        tenant_id   TEXT NOT NULL,
+        user_id     TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        roles_json  TEXT NOT NULL,
+        scopes_json TEXT NOT NULL,
+        enabled     INTEGER NOT NULL,
+        runtime_id  TEXT NOT NULL,
+        token_hash  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, user_id)
+      );
+      CREATE UNIQUE INDEX users_token ON users (token_hash);
+      CREATE UNIQUE INDEX users_runtime ON users (tenant_id, runtime_id COLLATE NOCASE);
+
+      CREATE TABLE runtime_reservations (
+        tenant_id     TEXT NOT NULL,
+        runtime_id    TEXT NOT NULL COLLATE NOCASE,
+        owner_key     TEXT NOT NULL,
+        owner_user_id TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, runtime_id)
+      );
+
+      CREATE TABLE browser_sessions (
+        session_hash           TEXT PRIMARY KEY,   -- sha256 of the session id; the id itself is never stored
+        tenant_id              TEXT NOT NULL,
+        user_id                TEXT NOT NULL,
+        csrf_hash              TEXT NOT NULL,
+        credential_fingerprint TEXT NOT NULL,
+        token_fingerprint      TEXT NOT NULL,
+        remember               INTEGER NOT NULL,
+        created_at             TEXT NOT NULL,
+        expires_at_ms          INTEGER NOT NULL,
+        last_seen_ms           INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX browser_sessions_user ON browser_sessions (tenant_id, user_id, last_seen_ms);
+      CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_at_ms);
+    `,
+  },
 ];
 
 /**

@@ -20,7 +20,9 @@ import type {
   StoredRun,
   StoreTx,
   SubmitResult,
+  UsersStore,
 } from '../types.js';
+import { purgeScope, SqliteUsersStore } from './users.js';
 import { SqliteArtifactStore } from './artifacts.js';
 import { Checkpointer } from './checkpointer.js';
 import * as commands from './commands.js';
@@ -68,6 +70,7 @@ export class SqliteStore implements Store {
   readonly dbPath: string;
   readonly notifier: Notifier;
   readonly clock: Clock;
+  readonly users: UsersStore;
   private readonly backend: Backend;
   private readonly checkpointer: Checkpointer;
   private readonly health: WriteHealth;
@@ -104,7 +107,12 @@ export class SqliteStore implements Store {
       blobsDir,
       clock: this.clock,
     };
+    this.users = new SqliteUsersStore(this.backend);
     if (opts.maxBytes !== undefined) this.limitSize(opts.maxBytes);
+  }
+
+  purgeScope(runtimeId: string): Promise<void> {
+    return this.backend.committer.submit(() => purgeScope(this.backend.writer, runtimeId));
   }
 
   /**

@@ -15,13 +15,14 @@ import { queryCases } from './queries.js';
 import { runCases } from './runs.js';
 import { scopeCases } from './scopes.js';
 import { transactionCases } from './transactions.js';
+import { userCases } from './users.js';
 
 export type { OpenedStore, StoreBackend } from './backend.js';
 
 export function storeConformanceSuite(backend: StoreBackend): void {
   const cases = caseRunner(backend);
   describe(`Store conformance: ${backend.name}`, () => {
-    for (const register of [scopeCases, runCases, leaseCases, ledgerCases, transactionCases, commandCases, queryCases, notifierCases, artifactCases]) {
+    for (const register of [scopeCases, runCases, leaseCases, ledgerCases, transactionCases, commandCases, queryCases, notifierCases, artifactCases, userCases]) {
       register(cases);
     }
   });
