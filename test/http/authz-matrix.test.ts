@@ -100,7 +100,8 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/api/gateway/runs/{run_id}/artifacts/{artifact_id}/content', path: (i) => `${GW}/runs/${i.runId}/artifacts/${i.artifactId}/content`, A: 200, B: F, admin: F },
   { method: 'GET', route: '/api/gateway/discovery/tools', path: () => `${GW}/discovery/tools`, A: 200, B: 200, admin: 200 },
   { method: 'GET', route: '/api/gateway/discovery/providers', path: () => `${GW}/discovery/providers`, A: 200, B: 200, admin: 200 },
-  { method: 'GET', route: '/api/gateway/discovery/providers/{provider}/models', path: () => `${GW}/discovery/providers/openai/models`, A: handled, B: handled, admin: handled },
+  { method: 'GET', route: '/api/gateway/discovery/providers/{provider_name}/models', path: () => `${GW}/discovery/providers/openai/models`, A: handled, B: handled, admin: handled },
+  { method: 'GET', route: '/api/gateway/discovery/models/capabilities', path: () => `${GW}/discovery/models/capabilities?model_name=m`, A: 200, B: 200, admin: 200 },
   // Last: it removes A's bundle.
   { method: 'DELETE', route: '/api/gateway/bundles/{bundle_id}', path: () => `${GW}/bundles/demo`, A: 200, B: F, admin: F },
 ];
