@@ -77,7 +77,9 @@ export class Gateway implements Planes {
 async function openPlane(c: Config, store: Store, runtimeId: string, providers: ProviderRegistry, opts: GatewayOptions): Promise<DataPlane> {
   const catalog = await BundleCatalog.open({ flowsDir: c.flowsDir, dataDir: c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
   const live = new LiveProgress();
-  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
+  // Generated media is stored in this scope's artifact store (the same one the runtime reads).
+  const artifacts = store.scope(runtimeId).artifacts;
+  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d), putArtifact: (content, o) => artifacts.put(content, o) });
   const runtime = new Runtime({
     store,
     runtimeId,
