@@ -135,6 +135,17 @@ describe('media bundles (§9.6) against a scripted AbstractCore-compatible media
     assert.equal(meta.tags.node_id, 'node-10');
   });
 
+  it('music (not built) fails clearly without calling the backend', { timeout: 30_000 }, async () => {
+    const flow = flowOf([exec('start', 'on_flow_start', { entry: true }), exec('song', 'generate_music', { inputs: ['prompt'], pinDefaults: { prompt: 'a waltz' } })], [wire('start', 'song')], { id: 'song' });
+    await installFlows(s, 'music', [flow]);
+    const before = core.requests.length;
+    const runId = await startRun(s, { bundle_id: 'music', input_data: {} });
+    const run = await waitRun(s, runId, terminal, 20_000);
+    assert.equal(run.status, 'failed');
+    assert.match(run.error, /Media task 'music_generation' \(modality music\) is not available in this build/);
+    assert.equal(core.requests.length, before);
+  });
+
   it('a flow-chosen media base_url never receives the Core token or the OpenAI key', { timeout: 30_000 }, async () => {
     const elsewhere = await startProviderServer();
     try {
