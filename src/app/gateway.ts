@@ -110,7 +110,9 @@ async function openPlane(
 ): Promise<DataPlane> {
   const catalog = await BundleCatalog.open({ flowsDir: at?.flowsDir ?? c.flowsDir, dataDir: at?.dataDir ?? c.dataDir, graphLimits: c.bundleGraphLimits }, store.clock);
   const live = new LiveProgress();
-  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d) });
+  // Generated media is stored in this scope's artifact store (the same one the runtime reads).
+  const artifacts = store.scope(runtimeId).artifacts;
+  const llm = llmCallHandler({ providers, dataDir: c.dataDir, onDelta: (d) => live.publish(d), putArtifact: (content, o) => artifacts.put(content, o) });
   const runtime = new Runtime({
     store,
     runtimeId,

@@ -4,6 +4,7 @@
 // themselves, so a key can only travel with the base URL it was configured beside.
 
 import { ConfigError, parseBool, positiveNumber } from './config.js';
+import { loadMediaSettings, type MediaSettings } from './media.js';
 
 /** Wire protocol a provider speaks. */
 export type ProviderFamily = 'openai' | 'anthropic' | 'ollama';
@@ -67,6 +68,8 @@ export interface ProviderSettings {
   /** ABSTRACTGATEWAY_PROVIDER_CONCURRENCY: requests in flight per provider; more wait their turn. */
   concurrency: number;
   urlPolicy: ProviderUrlPolicy;
+  /** Media generation backends (config/media.ts): the Core server, timeouts, byte caps. */
+  media: MediaSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,7 +81,7 @@ function withScheme(url: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;
 }
 
-function checkedUrl(name: string, raw: string): string {
+export function checkedUrl(name: string, raw: string): string {
   const url = withScheme(raw);
   let parsed: URL;
   try {
@@ -123,5 +126,6 @@ export function loadProviderSettings(env: Env): ProviderSettings {
     maxRetries: positiveNumber(env, 'ABSTRACTGATEWAY_PROVIDER_MAX_RETRIES', 3, { integer: true, allowZero: true }),
     concurrency: positiveNumber(env, 'ABSTRACTGATEWAY_PROVIDER_CONCURRENCY', 8, { integer: true }),
     urlPolicy: urlPolicy(env),
+    media: loadMediaSettings(env),
   };
 }

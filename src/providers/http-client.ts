@@ -30,6 +30,16 @@ export interface HttpClientOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Largest answer read (default 32 MiB); a larger one fails the call (media answers set their own cap). */
+  maxBytes?: number;
+  /** The Accept header (default JSON or SSE). */
+  accept?: string;
+}
+
+/** A binary answer (generated audio) and the type the server gave it. */
+export interface BinaryAnswer {
+  bytes: Buffer;
+  contentType: string | undefined;
 }
 
 /** A Retry-After longer than this is not waited for: the call fails with the provider's 429. */
@@ -52,6 +62,10 @@ export function retryAfterMs(headers: IncomingMessage['headers'], nowMs = Date.n
 }
 
 async function readBody(res: IncomingMessage, cap: number): Promise<string> {
+  return (await readBytes(res, cap)).toString('utf8');
+}
+
+async function readBytes(res: IncomingMessage, cap: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -62,7 +76,7 @@ async function readBody(res: IncomingMessage, cap: number): Promise<string> {
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The provider's own words from an error body ({error:{message}}, {error:"…"}, {detail}, or text). */
@@ -95,13 +109,18 @@ export class HttpClient {
   /** One JSON request; `body` undefined means GET. */
   async json(path: string, body: unknown, opts: CallOptions = {}): Promise<any> {
     return this.withResponse(path, body, opts, async (res) => {
-      const text = await readBody(res, MAX_JSON_BYTES);
+      const text = await readBody(res, opts.maxBytes ?? MAX_JSON_BYTES);
       try {
         return JSON.parse(text);
       } catch {
         throw new GatewayError('GW_ERR_UPSTREAM', `${this.o.name}: the answer from ${this.baseUrl}${path} is not JSON`);
       }
     });
+  }
+
+  /** One POST answered with raw bytes (audio), read up to `opts.maxBytes`. */
+  async bytes(path: string, body: unknown, opts: CallOptions = {}): Promise<BinaryAnswer> {
+    return this.withResponse(path, body, opts, async (res) => ({ bytes: await readBytes(res, opts.maxBytes ?? MAX_JSON_BYTES), contentType: res.headers['content-type'] }));
   }
 
   /** A streaming POST read as Server-Sent Events; `onEvent` sees each event in order. */
@@ -132,7 +151,7 @@ export class HttpClient {
         // Once a 2xx answer is being read (deltas may have reached the caller) it is never retried.
         let answering = false;
         try {
-          const res = await this.send(path, body, signal);
+          const res = await this.send(path, body, signal, opts.accept);
           if (res.statusCode! >= 200 && res.statusCode! < 300) {
             answering = true;
             return await read(res);
@@ -164,10 +183,10 @@ export class HttpClient {
     return Math.min((this.o.retryBaseMs ?? 500) * 2 ** attempt, 8_000);
   }
 
-  private send(path: string, body: unknown, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(path: string, body: unknown, signal: AbortSignal, accept = 'application/json, text/event-stream'): Promise<IncomingMessage> {
     const url = new URL(this.baseUrl + path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json, text/event-stream', ...this.o.headers };
+    const headers: Record<string, string> = { accept, ...this.o.headers };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));

@@ -7,16 +7,18 @@
 //                            for; any other URL gets the caller's key or none, and must pass the
 //                            egress policy (url-policy.ts).
 
+import type { MediaSettings } from '../config/media.js';
 import type { ProviderConnection, ProviderSettings, ProviderUrlPolicy, UnconfiguredProvider } from '../config/providers.js';
 import { GatewayError } from '../errors.js';
 import { AnthropicProvider } from './anthropic.js';
 import type { ProviderOptions } from './base.js';
 import { Limiter } from './limiter.js';
+import { MediaBackends } from './media-backends.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAiCompatibleProvider } from './openai-compatible.js';
-import { readTextCapabilityDefault, resolveModel, type ModelChoice, type ModelRef, type ResolutionLayers } from './resolve.js';
+import { readCapabilityRoute, readTextCapabilityDefault, resolveMediaModel, resolveModel, type ModelChoice, type ModelRef, type ResolutionLayers } from './resolve.js';
 import type { LlmProvider } from './types.js';
-import { checkClientBaseUrl, guardedLookup } from './url-policy.js';
+import { checkClientBaseUrl, guardedLookup, sameUrl } from './url-policy.js';
 
 export interface RegistryOptions {
   timeoutMs: number;
@@ -31,6 +33,8 @@ export interface RegistryOptions {
   retryBaseMs?: number;
   /** ABSTRACTGATEWAY_PROVIDER / ABSTRACTGATEWAY_MODEL: the last layer of model resolution. */
   envDefault?: ModelRef;
+  /** Media backends (Core server, timeouts, byte caps); absent: the documented defaults, no Core server. */
+  media?: MediaSettings;
 }
 
 export interface ConnectOptions {
@@ -51,14 +55,6 @@ export function createProvider(o: ProviderOptions): LlmProvider {
   }
 }
 
-const sameUrl = (a: string, b: string) => {
-  try {
-    return new URL(a).href.replace(/\/+$/, '') === new URL(b).href.replace(/\/+$/, '');
-  } catch {
-    return false;
-  }
-};
-
 interface Entry {
   provider: LlmProvider;
   connection: ProviderConnection;
@@ -68,9 +64,12 @@ interface Entry {
 export class ProviderRegistry {
   private readonly byName = new Map<string, Entry>();
   private readonly unconfigured = new Map<string, UnconfiguredProvider>();
+  /** Image and speech generation endpoints, chosen per request (media-backends.ts). */
+  readonly media: MediaBackends;
 
   constructor(readonly options: RegistryOptions) {
     for (const u of options.unconfigured ?? []) this.unconfigured.set(u.id, u);
+    this.media = new MediaBackends({ ...options, settings: options.media, connection: (name) => this.byName.get(name.trim().toLowerCase())?.connection });
   }
 
   static fromSettings(s: ProviderSettings, extra: { retryBaseMs?: number } = {}): ProviderRegistry {
@@ -147,6 +146,11 @@ export class ProviderRegistry {
   /** Provider and model for one call (spec §7.1): node → run input → host defaults; never a built-in model. */
   async resolveModel(dataDir: string, call: { node?: ModelRef; run?: ModelRef }): Promise<ModelChoice> {
     return resolveModel({ ...call, ...(await this.hostDefaults(dataDir)) });
+  }
+
+  /** Media provider/model for one request: the output spec, then the first capability route found (discovery §9.4). */
+  async resolveMedia(dataDir: string, node: ModelRef, routes: string[]): Promise<{ provider?: string; model?: string }> {
+    return resolveMediaModel(node, await readCapabilityRoute(dataDir, routes));
   }
 
   private providerOptions(c: ProviderConnection, limiter: Limiter): ProviderOptions {

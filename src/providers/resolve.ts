@@ -70,10 +70,23 @@ export function resolveModel(layers: ResolutionLayers): ModelChoice {
 }
 
 /**
- * The execution host's text default from `<dataDir>/config/abstractcore.json` (spec discovery
- * §9.3: `capability_defaults.routes["input.text"]`, where `output.text` is stored too).
+ * Media provider and model (spec discovery-media-kg §9.4): the node's output spec, then the
+ * capability route. Unlike text, both may stay unset: the media backend then uses its own default.
+ * A route's model is taken only when the node names no provider or the route's own.
  */
-export async function readTextCapabilityDefault(dataDir: string): Promise<ModelRef | undefined> {
+export function resolveMediaModel(node: ModelRef, route: ModelRef | undefined): { provider?: string; model?: string } {
+  const provider = text(node.provider)?.toLowerCase();
+  const routeProvider = text(route?.provider)?.toLowerCase();
+  const model = text(node.model) ?? (!provider || provider === routeProvider ? text(route?.model) : undefined);
+  return { provider: provider ?? routeProvider, model };
+}
+
+/**
+ * A route of the execution host's capability defaults in `<dataDir>/config/abstractcore.json`
+ * (spec discovery §9.3): the first of `keys` present, e.g. `output.image.text_to_image`, then
+ * `output.image`. Read on every call, so a change applies at once.
+ */
+export async function readCapabilityRoute(dataDir: string, keys: string[]): Promise<ModelRef | undefined> {
   const file = join(dataDir, 'config', 'abstractcore.json');
   let raw: string;
   try {
@@ -88,6 +101,9 @@ export async function readTextCapabilityDefault(dataDir: string): Promise<ModelR
   } catch (err) {
     throw new GatewayError('GW_ERR_NOT_CONFIGURED', `${file} is not valid JSON (${(err as Error).message})`);
   }
-  const route = routes?.['input.text'] ?? routes?.['output.text'];
-  return route && typeof route === 'object' ? { provider: route.provider, model: route.model } : undefined;
+  const route = keys.map((k) => routes?.[k]).find((r) => r && typeof r === 'object');
+  return route ? { provider: route.provider, model: route.model } : undefined;
 }
+
+/** The text default: `input.text`, where `output.text` is stored too (§9.3). */
+export const readTextCapabilityDefault = (dataDir: string): Promise<ModelRef | undefined> => readCapabilityRoute(dataDir, ['input.text', 'output.text']);

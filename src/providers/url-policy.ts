@@ -45,6 +45,15 @@ export function blockedAddress(address: string, policy: ProviderUrlPolicy): stri
   return undefined;
 }
 
+/** Whether two base URLs name the same endpoint (trailing slashes aside): the configured one keeps its key. */
+export function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href.replace(/\/+$/, '') === new URL(b).href.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+}
+
 /** Parse and check a client-chosen base URL; returns it without trailing slashes. */
 export function checkClientBaseUrl(raw: string, policy: ProviderUrlPolicy): string {
   let url: URL;

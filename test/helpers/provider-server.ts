@@ -1,6 +1,7 @@
 // A scripted LLM provider on 127.0.0.1 for tests at the network boundary. It speaks the three wire
 // protocols the gateway's clients use — OpenAI chat completions (JSON and SSE), Anthropic Messages
-// (JSON and SSE), Ollama /api/chat (JSON and NDJSON) and their model lists — from replies queued
+// (JSON and SSE), Ollama /api/chat (JSON and NDJSON) and their model lists — and the media routes
+// (`/images/generations` as b64 JSON, `/audio/speech` as raw audio bytes), from replies queued
 // per route, records every request (headers and body), and reports when a client closes a
 // connection before its answer was complete (abort tests).
 
@@ -15,6 +16,8 @@ export type Reply =
    */
   | { status?: number; sse: { event?: string; data: unknown }[]; hold?: boolean; gate?: Promise<unknown> }
   | { status?: number; ndjson: unknown[]; hold?: boolean }
+  /** Raw bytes (generated audio) with their content type. */
+  | { status?: number; bytes: Buffer; contentType: string }
   /** Never answer (the client must time out or abort). */
   | { hang: true };
 
@@ -67,6 +70,10 @@ export async function startProviderServer(): Promise<ProviderServer> {
       return;
     }
     if ('hang' in reply) return;
+    if ('bytes' in reply) {
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType, 'content-length': reply.bytes.length }).end(reply.bytes);
+      return;
+    }
     if ('json' in reply) {
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.json));
       return;
@@ -221,3 +228,17 @@ export const ollama = {
     return { json: { models: names.map((name) => ({ name, model: name, size: 1 })) } };
   },
 };
+
+/** Media answers: the OpenAI images API (`{data:[{b64_json}]}`) and speech (raw bytes). */
+export const media = {
+  images(...images: Buffer[]): Reply {
+    return { json: { created: 1, data: images.map((b) => ({ b64_json: b.toString('base64') })) } };
+  },
+  speech(audio: Buffer, contentType = 'audio/wav'): Reply {
+    return { bytes: audio, contentType };
+  },
+};
+
+/** Recognisable stand-ins for generated files: the real magic numbers, then a label. */
+export const SCRIPTED_PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('scripted png: spiral galaxy')]);
+export const SCRIPTED_WAV = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WAVEfmt scripted kitty bear')]);

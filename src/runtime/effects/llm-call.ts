@@ -9,17 +9,17 @@ import type { JsonObject } from '../../model/run.js';
 import type { ModelChoice, ModelRef } from '../../providers/resolve.js';
 import type { ChatRequest, ChatResult, LlmProvider } from '../../providers/types.js';
 import type { LiveDelta } from '../live.js';
+import { generateMedia, mediaRequest, type MediaServices } from './llm-media.js';
 import { chatRequest, DEFAULT_OUTPUT_TOKENS, hasInput, outputCap, userText } from './llm-request.js';
 import type { EffectCall, EffectHandler } from './types.js';
 
 /** What the handler needs from the composition root. */
-export interface LlmServices {
+export interface LlmServices extends MediaServices {
   /** Provider/model resolution and connections (the provider registry). */
-  providers: {
+  providers: MediaServices['providers'] & {
     resolveModel(dataDir: string, call: { node?: ModelRef; run?: ModelRef }): Promise<ModelChoice>;
     connect(name: string, o?: { base_url?: string; api_key?: string }): LlmProvider;
   };
-  dataDir: string;
   /** Receives streamed text for live clients (not stored). */
   onDelta?: (delta: LiveDelta) => void;
 }
@@ -44,10 +44,9 @@ export function llmCallHandler(services: LlmServices): EffectHandler {
 async function llmCall(services: LlmServices, call: EffectCall, signal: AbortSignal): Promise<JsonObject> {
   const payload = call.effect.payload;
   const vars = call.run.vars;
-  if (!hasInput(payload)) {
-    if (payload.output != null) throw new Error('Media generation (llm_call with an output request) is not available in this build');
-    throw new Error('llm_call requires a prompt, messages or text');
-  }
+  const media = mediaRequest(payload);
+  if (media) return generateMedia(services, call, media, signal);
+  if (!hasInput(payload)) throw new Error('llm_call requires a prompt, messages or text');
   const runtime = isPlainObject(vars._runtime) ? vars._runtime : {};
   const choice = await services.providers.resolveModel(services.dataDir, {
     node: { provider: payload.provider, model: payload.model },
