@@ -245,21 +245,24 @@ async function directoryFiles(root: string, lim: BundleLimits): Promise<BundleFi
 // ---------------------------------------------------------------------------------------
 // Shared
 
-/** Read a stream fully, failing (and destroying it) as soon as it yields more than `cap` bytes. */
+/**
+ * Read a stream fully, failing (and destroying it) as soon as it yields more than `cap` bytes.
+ * Chunks are copied into one buffer of `cap` bytes as they come: concatenating a 45 MB file at
+ * the end would be one long copy on the event loop.
+ */
 async function collect(stream: Readable, cap: number, label: string, overflowReason: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+  const data = Buffer.allocUnsafe(cap);
   let size = 0;
   try {
     for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > cap) throw bundleError(`${label} ${overflowReason}`);
-      chunks.push(chunk as Buffer);
+      if (size + (chunk as Buffer).length > cap) throw bundleError(`${label} ${overflowReason}`);
+      size += (chunk as Buffer).copy(data, size);
     }
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     throw bundleError(`${label} could not be read: ${(err as Error).message}`);
   }
-  return Buffer.concat(chunks, size);
+  return data.subarray(0, size);
 }
 
 /** manifest.json is a short list of files and entrypoints; a larger one is refused unparsed. */

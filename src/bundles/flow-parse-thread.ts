@@ -5,6 +5,7 @@
 // One worker at a time, started per file (large flows are rare; its heap is gone when it
 // exits), with a bounded heap so a pathological document fails as "too large", not the process.
 
+import { channel } from 'node:diagnostics_channel';
 import { Worker } from 'node:worker_threads';
 import { GatewayError, internal, type ErrorCode } from '../errors.js';
 import type { GraphCost } from './graph-limits.js';
@@ -22,6 +23,10 @@ export interface ParseRequest {
 /** The worker's answer; `bytes` are the request's, handed back (transferred, not copied). */
 export type ParseReply = ({ cost: GraphCost } | { error: { code: ErrorCode; message: string } }) & { bytes: Uint8Array };
 
+/** diagnostics_channel: `{phase: 'start' | 'end', path, bytes}` around each off-thread parse (tracing, tests). */
+export const FLOW_PARSE_CHANNEL = 'abstractgateway:bundle-flow-parse';
+const parseEvents = channel(FLOW_PARSE_CHANNEL);
+
 const WORKER = new URL('./flow-parse-worker.js', import.meta.url);
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -31,7 +36,15 @@ let queue: Promise<unknown> = Promise.resolve();
  * raised, or a 413 when the document does not fit the worker's heap.
  */
 export function flowCostOffThread(bytes: Buffer, path: string): Promise<{ cost: GraphCost; bytes: Buffer }> {
-  const run = queue.then(() => parseInWorker(bytes, path));
+  const size = bytes.length;
+  const run = queue.then(async () => {
+    parseEvents.publish({ phase: 'start', path, bytes: size });
+    try {
+      return await parseInWorker(bytes, path);
+    } finally {
+      parseEvents.publish({ phase: 'end', path, bytes: size });
+    }
+  });
   queue = run.catch(() => undefined);
   return run;
 }

@@ -48,8 +48,8 @@ export interface Truncation {
 const ARTIFACTS_PER_RUN = 500;
 /** Records per chunk: one ledger page read, parsed for its timeline and sent as one piece (~2 ms, ~90 KB). */
 const LEDGER_PAGE = 100;
-/** Timeline items per chunk. */
-const TIMELINE_CHUNK = 2000;
+/** Timeline items per chunk (~120 KB). */
+const TIMELINE_CHUNK = 500;
 
 /** Root first, then descendants breadth-first (oldest child first), at most `maxRuns`. */
 async function runTree(plane: DataPlane, root: StoredRun, maxRuns: number): Promise<{ tree: StoredRun[]; more: boolean }> {
