@@ -10,10 +10,11 @@ import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { GatewayError } from '../errors.js';
-import { isPlainObject } from '../model/json.js';
 import { bundleError, isSafeRelPath, parseManifest, type Manifest } from './manifest.js';
 import type { VisualFlow } from '../flow/types.js';
-
+import { parseFlowDocument, parseJsonFile } from './flow-document.js';
+import { flowCostOffThread, OFF_THREAD_PARSE_BYTES } from './flow-parse-thread.js';
+import { addCost, checkGraphCost, DEFAULT_GRAPH_LIMITS, NO_COST, type GraphLimits } from './graph-limits.js';
 
 export interface BundleLimits {
   /** Largest `.flow` file accepted, in (compressed) bytes. */
@@ -56,23 +57,36 @@ interface BundleFiles {
   read(path: string): Promise<Buffer>;
 }
 
-/** Read a bundle from zip bytes, a `.flow` file path or an unpacked bundle directory. */
-export async function readBundle(source: Buffer | string, limits: Partial<BundleLimits> = {}): Promise<BundleContents> {
+/**
+ * Read a bundle from zip bytes, a `.flow` file path or an unpacked bundle directory. Flows are
+ * counted against `graph` as they are parsed: an over-limit bundle is refused (413) before the
+ * event loop parses a large flow (flow-parse-thread.ts).
+ */
+export async function readBundle(source: Buffer | string, limits: Partial<BundleLimits> = {}, graph: GraphLimits = DEFAULT_GRAPH_LIMITS): Promise<BundleContents> {
+  return withBundleFiles(source, limits, (files) => assemble(files, graph));
+}
+
+/** Only the validated manifest of a bundle (its flows are not read). */
+export async function readBundleManifest(source: Buffer | string, limits: Partial<BundleLimits> = {}): Promise<Manifest> {
+  return withBundleFiles(source, limits, readManifest);
+}
+
+async function withBundleFiles<T>(source: Buffer | string, limits: Partial<BundleLimits>, use: (files: BundleFiles) => Promise<T>): Promise<T> {
   const lim = { ...DEFAULT_BUNDLE_LIMITS, ...limits };
-  if (Buffer.isBuffer(source)) return readZipBundle(source, lim);
+  if (Buffer.isBuffer(source)) return withZipFiles(source, lim, use);
   const info = await stat(source).catch((err: Error) => {
     throw bundleError(`Cannot open bundle '${source}': ${err.message}`);
   });
-  if (info.isDirectory()) return assemble(await directoryFiles(source, lim));
+  if (info.isDirectory()) return use(await directoryFiles(source, lim));
   if (info.size > lim.maxArchiveBytes) throw tooLargeArchive(info.size, lim);
-  return readZipBundle(await readFile(source), lim);
+  return withZipFiles(await readFile(source), lim, use);
 }
 
-async function readZipBundle(zipBytes: Buffer, lim: BundleLimits): Promise<BundleContents> {
+async function withZipFiles<T>(zipBytes: Buffer, lim: BundleLimits, use: (files: BundleFiles) => Promise<T>): Promise<T> {
   if (zipBytes.length > lim.maxArchiveBytes) throw tooLargeArchive(zipBytes.length, lim);
   const zip = await openZip(zipBytes);
   try {
-    return await assemble(await zipFiles(zip, lim));
+    return await use(await zipFiles(zip, lim));
   } finally {
     zip.close();
   }
@@ -231,29 +245,52 @@ async function directoryFiles(root: string, lim: BundleLimits): Promise<BundleFi
 // ---------------------------------------------------------------------------------------
 // Shared
 
-/** Read a stream fully, failing (and destroying it) as soon as it yields more than `cap` bytes. */
+/**
+ * Read a stream fully, failing (and destroying it) as soon as it yields more than `cap` bytes.
+ * Chunks are copied into one buffer of `cap` bytes as they come: concatenating a 45 MB file at
+ * the end would be one long copy on the event loop.
+ */
 async function collect(stream: Readable, cap: number, label: string, overflowReason: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+  const data = Buffer.allocUnsafe(cap);
   let size = 0;
   try {
     for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > cap) throw bundleError(`${label} ${overflowReason}`);
-      chunks.push(chunk as Buffer);
+      if (size + (chunk as Buffer).length > cap) throw bundleError(`${label} ${overflowReason}`);
+      size += (chunk as Buffer).copy(data, size);
     }
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     throw bundleError(`${label} could not be read: ${(err as Error).message}`);
   }
-  return Buffer.concat(chunks, size);
+  return data.subarray(0, size);
 }
 
-async function assemble(files: BundleFiles): Promise<BundleContents> {
+/** manifest.json is a short list of files and entrypoints; a larger one is refused unparsed. */
+const MANIFEST_MAX_BYTES = 1024 * 1024;
+
+async function readManifest(files: BundleFiles): Promise<Manifest> {
   if (!files.has('manifest.json')) throw bundleError('manifest.json is missing: a .flow bundle needs manifest.json at its root');
-  const manifest = parseManifest(parseJson(await files.read('manifest.json'), 'manifest.json'));
+  const bytes = await files.read('manifest.json');
+  if (bytes.length > MANIFEST_MAX_BYTES) throw bundleError(`manifest.json is too large: ${bytes.length} bytes (limit ${MANIFEST_MAX_BYTES})`);
+  return parseManifest(parseJsonFile(bytes, 'manifest.json'));
+}
+
+async function assemble(files: BundleFiles, graph: GraphLimits): Promise<BundleContents> {
+  const manifest = await readManifest(files);
+  const ref = `${manifest.bundle_id}@${manifest.bundle_version}`;
   const flows: [string, VisualFlow][] = [];
+  let cost = NO_COST;
   for (const [flowId, path] of Object.entries(manifest.flows)) {
-    flows.push([flowId, asVisualFlow(parseJson(await readListed(files, path, `flows['${flowId}']`), path), path)]);
+    let bytes = await readListed(files, path, `flows['${flowId}']`);
+    if (bytes.length >= OFF_THREAD_PARSE_BYTES) {
+      const counted = await flowCostOffThread(bytes, path);
+      checkGraphCost(ref, addCost(cost, counted.cost), graph);
+      bytes = counted.bytes;
+    }
+    const parsed = parseFlowDocument(bytes, path);
+    cost = addCost(cost, parsed.cost);
+    checkGraphCost(ref, cost, graph);
+    flows.push([flowId, parsed.flow]);
   }
   const assets: [string, Buffer][] = [];
   for (const [name, path] of Object.entries(manifest.assets)) {
@@ -266,19 +303,4 @@ async function assemble(files: BundleFiles): Promise<BundleContents> {
 async function readListed(files: BundleFiles, path: string, field: string): Promise<Buffer> {
   if (!files.has(path)) throw bundleError(`manifest.${field} points to '${path}', which is not in the bundle`);
   return files.read(path);
-}
-
-function parseJson(bytes: Buffer, path: string): unknown {
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch (err) {
-    throw bundleError(`${path} is not valid UTF-8 JSON: ${(err as Error).message}`);
-  }
-}
-
-function asVisualFlow(raw: unknown, path: string): VisualFlow {
-  if (!isPlainObject(raw) || !Array.isArray(raw.nodes) || !Array.isArray(raw.edges)) {
-    throw bundleError(`${path} is not a VisualFlow document: expected an object with 'nodes' and 'edges' arrays`);
-  }
-  return raw as VisualFlow;
 }

@@ -8,7 +8,7 @@ import { readBundle, type BundleContents, type BundleLimits } from './archive.js
 import { bundleError, type Manifest } from './manifest.js';
 import { ReactAgentWorkflow } from '../flow/agent/react.js';
 import type { ToolSpecTable } from '../flow/engine/graph.js';
-import { checkGraphSize, DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
+import { DEFAULT_GRAPH_LIMITS, type GraphLimits } from './graph-limits.js';
 import { listenerWorkflowId, namespaceBundleFlows, onEventNodeIds, reactWorkflowIds } from './namespace.js';
 import type { CompiledWorkflow, VisualFlow, WorkflowSource } from '../flow/types.js';
 import {
@@ -91,7 +91,7 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
 
   /** Read, namespace, compile and register one bundle (zip bytes, `.flow` path or directory). */
   async addBundle(source: Buffer | string): Promise<LoadedBundle> {
-    const contents = await readBundle(source, this.options.limits);
+    const contents = await readBundle(source, this.options.limits, this.options.graphLimits ?? DEFAULT_GRAPH_LIMITS);
     return this.register(contents, typeof source === 'string' ? source : '<bytes>');
   }
 
@@ -101,7 +101,6 @@ export class BundleRegistry implements WorkflowSource, BundleCatalog {
     const existing = this.getBundle(id, version);
     if (existing) throw bundleError(`Bundle '${ref}' is already loaded (from ${existing.source})`);
 
-    checkGraphSize(ref, flows, this.options.graphLimits ?? DEFAULT_GRAPH_LIMITS);
     // Compile everything before touching the registry: a failure leaves no trace.
     const namespaced = namespaceBundleFlows(id, version, flows);
     const compileOrReject = (flowId: string, flow: VisualFlow, opts?: { entryNode: string; workflowId: string }) => {

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readBundle } from '../bundles/archive.js';
+import { readBundleManifest } from '../bundles/archive.js';
 import { bundleError } from '../bundles/manifest.js';
 import type { BundleRegistry, LoadedBundle } from '../bundles/registry.js';
 import { compareStrings } from '../bundles/versions.js';
@@ -31,8 +31,8 @@ async function bundleFiles(dir: string): Promise<BundleFile[]> {
   for (const e of entries.filter((d) => d.isFile() && d.name.endsWith('.flow')).sort((a, b) => compareStrings(a.name, b.name))) {
     const path = join(dir, e.name);
     try {
-      // Not compiled: a bundle that fails to compile must still be removable.
-      const { manifest } = await readBundle(path);
+      // Only the manifest: a bundle that fails to compile (or is over the limits) must still be removable.
+      const manifest = await readBundleManifest(path);
       files.push({ path, bundle_id: manifest.bundle_id, bundle_version: manifest.bundle_version });
     } catch {
       // Unreadable: it has no identity anybody could address.

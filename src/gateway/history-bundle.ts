@@ -4,11 +4,15 @@
 //
 // Bounded (issue 7): 10 concurrent exports of a large run tree stalled /api/health for 14.9 s.
 // An export holds at most ABSTRACTGATEWAY_HISTORY_MAX_RUNS runs and _MAX_RECORDS records (each
-// run keeps the newest of its share, cursors stay absolute) and says so in `truncated`; it
-// yields to the event loop between runs and pages, so other requests are served meanwhile.
+// run keeps the newest of its share, cursors stay absolute) and says so in `truncated`.
+// Streamed: the document is produced as JSON text chunks, one ledger page at a time, each chunk
+// in its own turn of the event loop shared with every other export (turns.ts), so no export
+// builds or serialises its whole answer in one piece; the consumer pulls the next chunk only
+// when it has room (socket backpressure).
+// Ledger records are forwarded as stored JSON text (JSON.parse of it equals the record); the
+// text equals JSON.stringify of the document the export describes, key order included.
 
 import { createHash } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HistoryLimitSettings } from '../config/config.js';
 import type { DataPlane } from './plane.js';
 import type { JsonObject, RunState, StepRecord } from '../model/run.js';
@@ -17,6 +21,8 @@ import { isPlainObject } from '../model/json.js';
 import { isoFromMs, parseIsoMs } from '../model/time.js';
 import { DEFAULT_INLINE_LIMIT } from '../runtime/offload.js';
 import { loadRun, publicVars } from './runs.js';
+import { internal } from '../errors.js';
+import { takeTurn } from './turns.js';
 
 export interface HistoryBundleOptions {
   include_subruns: boolean;
@@ -40,19 +46,10 @@ export interface Truncation {
 }
 
 const ARTIFACTS_PER_RUN = 500;
-const LEDGER_PAGE = 2000;
-
-/** Up to `count` records of a run's ledger from `from`, read in pages with a turn of the event loop between. */
-async function ledgerFrom(plane: DataPlane, runId: string, from: number, count: number): Promise<StepRecord[]> {
-  const out: StepRecord[] = [];
-  while (out.length < count) {
-    const page = await plane.runtime.readLedger(runId, from + out.length, Math.min(LEDGER_PAGE, count - out.length));
-    out.push(...page.items);
-    if (page.items.length === 0) break;
-    await nextTurn();
-  }
-  return out;
-}
+/** Records per chunk: one ledger page read, parsed for its timeline and sent as one piece (~2 ms, ~90 KB). */
+const LEDGER_PAGE = 100;
+/** Timeline items per chunk (~120 KB). */
+const TIMELINE_CHUNK = 500;
 
 /** Root first, then descendants breadth-first (oldest child first), at most `maxRuns`. */
 async function runTree(plane: DataPlane, root: StoredRun, maxRuns: number): Promise<{ tree: StoredRun[]; more: boolean }> {
@@ -66,7 +63,7 @@ async function runTree(plane: DataPlane, root: StoredRun, maxRuns: number): Prom
       seen.add(c.run.run_id);
       tree.push(c);
     }
-    await nextTurn();
+    await takeTurn();
   }
   return { tree, more: false };
 }
@@ -162,34 +159,19 @@ async function sessionTurns(plane: DataPlane, root: RunState, limit: number) {
   return (chat.length > 0 ? chat : turns).slice(-limit);
 }
 
-export async function historyBundle(plane: DataPlane, runId: string, o: HistoryBundleOptions, limits: HistoryLimits) {
+/** The parts of an export fixed before its first byte: errors here still answer with a status. */
+interface ExportPlan {
+  head: Record<string, unknown>;
+  tree: StoredRun[];
+  more: boolean;
+}
+
+async function planExport(plane: DataPlane, runId: string, o: HistoryBundleOptions, limits: HistoryLimits): Promise<ExportPlan> {
   const root = await loadRun(plane, runId);
   const { run } = root;
-  const tail = o.ledger_mode === 'tail' && o.ledger_max_items > 0;
-  const ledgers: Record<string, JsonObject> = {};
-  const timeline: ReturnType<typeof timelineItem>[] = [];
   const { tree, more } = o.include_subruns ? await runTree(plane, root, limits.maxRuns) : { tree: [root], more: false };
-  let recordsLeft = limits.maxRecords;
-  let recordsOmitted = 0;
-  for (const { run: r, ledger_len: total } of tree) {
-    const wanted = tail ? Math.min(total, o.ledger_max_items) : total;
-    const kept = Math.min(wanted, recordsLeft);
-    recordsLeft -= kept;
-    recordsOmitted += wanted - kept;
-    const start = total - kept;
-    const items = (await ledgerFrom(plane, r.run_id, start, kept)).map((record, i) => ({ cursor: start + i + 1, record }));
-    ledgers[r.run_id] = {
-      run_id: r.run_id,
-      total: start + items.length,
-      cursor_start: start + 1,
-      cursor_end: start + items.length,
-      items,
-      artifacts: await runArtifacts(plane, r.run_id),
-    };
-    for (const it of items) timeline.push(timelineItem(r.run_id, it.cursor, it.record));
-  }
   const snapshot = run.vars?._runtime?.workflow_snapshot;
-  return {
+  const head = {
     version: 1,
     generated_at: isoFromMs(plane.runtime.clock.nowMs()),
     root_run_id: run.run_id,
@@ -208,9 +190,62 @@ export async function historyBundle(plane: DataPlane, runId: string, o: HistoryB
     },
     workflow_snapshot: isPlainObject(snapshot) && snapshot.artifact_id ? snapshot : null,
     input_data: await boundedInputs(plane, run),
-    ledgers,
-    timeline,
-    session: o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(plane, run, o.session_turn_limit) } : null,
-    truncated: more || recordsOmitted > 0 ? ({ runs_omitted: more, records_omitted: recordsOmitted, max_runs: limits.maxRuns, max_records: limits.maxRecords } satisfies Truncation) : null,
   };
+  return { head, tree, more };
+}
+
+/** Records [start, start+count) of a run as `items` JSON, page by page; collects their timeline items' JSON. */
+async function* ledgerItems(plane: DataPlane, runId: string, start: number, count: number, timeline: string[]): AsyncGenerator<string> {
+  for (let done = 0; done < count; ) {
+    const page = await plane.runtime.readLedgerJson(runId, start + done, Math.min(LEDGER_PAGE, count - done));
+    // The header of this ledger already promised `count` records; the ledger only grows, so a short read is a fault.
+    if (page.json.length === 0) throw internal(`Ledger of run '${runId}' ended at cursor ${start + done}, before ${start + count}`);
+    const sep = done > 0 ? ',' : '';
+    const items: string[] = [];
+    for (const json of page.json) {
+      const cursor = start + ++done;
+      items.push(`{"cursor":${cursor},"record":${json}}`);
+      timeline.push(JSON.stringify(timelineItem(runId, cursor, JSON.parse(json) as StepRecord)));
+    }
+    yield sep + items.join(',');
+    await takeTurn();
+  }
+}
+
+async function* bundleChunks(plane: DataPlane, plan: ExportPlan, o: HistoryBundleOptions, limits: HistoryLimits): AsyncGenerator<string> {
+  const tail = o.ledger_mode === 'tail' && o.ledger_max_items > 0;
+  const timeline: string[] = [];
+  let recordsLeft = limits.maxRecords;
+  let recordsOmitted = 0;
+  yield `${JSON.stringify(plan.head).slice(0, -1)},"ledgers":{`;
+  for (const [i, { run: r, ledger_len: total }] of plan.tree.entries()) {
+    const wanted = tail ? Math.min(total, o.ledger_max_items) : total;
+    const kept = Math.min(wanted, recordsLeft);
+    recordsLeft -= kept;
+    recordsOmitted += wanted - kept;
+    const start = total - kept;
+    const id = JSON.stringify(r.run_id);
+    yield `${i > 0 ? ',' : ''}${id}:{"run_id":${id},"total":${total},"cursor_start":${start + 1},"cursor_end":${total},"items":[`;
+    yield* ledgerItems(plane, r.run_id, start, kept, timeline);
+    yield `],"artifacts":${JSON.stringify(await runArtifacts(plane, r.run_id))}}`;
+  }
+  yield '},"timeline":[';
+  for (let i = 0; i < timeline.length; i += TIMELINE_CHUNK) {
+    yield (i > 0 ? ',' : '') + timeline.slice(i, i + TIMELINE_CHUNK).join(',');
+    await takeTurn();
+  }
+  const { run } = plan.tree[0];
+  const session = o.include_session && run.session_id ? { session_id: run.session_id, turns: await sessionTurns(plane, run, o.session_turn_limit) } : null;
+  const truncated: Truncation | null =
+    plan.more || recordsOmitted > 0 ? { runs_omitted: plan.more, records_omitted: recordsOmitted, max_runs: limits.maxRuns, max_records: limits.maxRecords } : null;
+  yield `],"session":${JSON.stringify(session)},"truncated":${JSON.stringify(truncated)}}`;
+}
+
+/**
+ * The export of `runId` as JSON text chunks. The run is looked up, the tree listed and the
+ * inputs bounded before this resolves, so an unknown run is still a 404; a fault after that
+ * can only end the stream early.
+ */
+export async function historyBundle(plane: DataPlane, runId: string, o: HistoryBundleOptions, limits: HistoryLimits): Promise<AsyncIterable<string>> {
+  return bundleChunks(plane, await planExport(plane, runId, o, limits), o, limits);
 }

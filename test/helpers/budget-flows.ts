@@ -1,5 +1,6 @@
 // Hand-written flows that exercise the run budgets and heavy exports: recursion through
-// subflows, an exec cycle with no effect, and a loop that starts one child run per turn.
+// subflows, an exec cycle with no effect, a loop that starts one child run per turn, and one that
+// writes two ledger records per turn.
 
 import { exec, pure, data, wire, flowOf } from '../flow/flowkit.js';
 
@@ -44,4 +45,25 @@ export const fanOut = flowOf(
     data('plus', 'result', 'inc', 'value'),
   ],
   { id: 'fan_out' },
+);
+
+/** for i in [0, n): answer_user(big + i): two records per iteration, each carrying `big`. */
+export const bigFlow = flowOf(
+  [
+    exec('start', 'on_flow_start', { entry: true, outputs: ['n', 'big'] }),
+    exec('for', 'for', { inputs: ['start', 'end'], execOuts: ['loop', 'done'], outputs: ['i'], pinDefaults: { start: 0 } }),
+    pure('msg', 'concat', { inputs: ['a', 'b'] }),
+    exec('say', 'answer_user', { inputs: ['message'] }),
+    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
+  ],
+  [
+    wire('start', 'for'),
+    data('start', 'n', 'for', 'end'),
+    data('start', 'big', 'msg', 'a'),
+    wire('for', 'say', 'loop'),
+    data('for', 'i', 'msg', 'b'),
+    data('msg', 'result', 'say', 'message'),
+    wire('for', 'end', 'done'),
+  ],
+  { id: 'big' },
 );

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { exec, data, wire, flowOf, pure } from '../flow/flowkit.js';
+import { exec, data, wire, flowOf } from '../flow/flowkit.js';
+import { bigFlow } from '../helpers/budget-flows.js';
 import { TEST_TOKEN, startServer, type TestServer } from '../helpers/http.js';
 import { writeBundleDir, workflowIds } from '../helpers/bundles.js';
 import { SseReader, hasDone, parseFrames, steps } from '../helpers/sse.js';
@@ -15,27 +16,6 @@ import { waitUntil } from '../helpers/processes.js';
 import type { RunState, StepRecord } from '../../src/model/run.js';
 import { makeRecord } from '../../src/runtime/records.js';
 import { nowIso } from '../../src/model/time.js';
-
-/** for i in [0, n): answer_user(big + i): two records per iteration, each carrying `big`. */
-const bigFlow = flowOf(
-  [
-    exec('start', 'on_flow_start', { entry: true, outputs: ['n', 'big'] }),
-    exec('for', 'for', { inputs: ['start', 'end'], execOuts: ['loop', 'done'], outputs: ['i'], pinDefaults: { start: 0 } }),
-    pure('msg', 'concat', { inputs: ['a', 'b'] }),
-    exec('say', 'answer_user', { inputs: ['message'] }),
-    exec('end', 'on_flow_end', { inputs: [], execOuts: [] }),
-  ],
-  [
-    wire('start', 'for'),
-    data('start', 'n', 'for', 'end'),
-    data('start', 'big', 'msg', 'a'),
-    wire('for', 'say', 'loop'),
-    data('for', 'i', 'msg', 'b'),
-    data('msg', 'result', 'say', 'message'),
-    wire('for', 'end', 'done'),
-  ],
-  { id: 'big' },
-);
 
 const askFlow = flowOf(
   [

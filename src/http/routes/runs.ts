@@ -1,5 +1,6 @@
 // Run routes (spec core-api §3.2, §3.4–3.7): start, summary, list, inputs, history bundle.
 
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { GatewayApp } from '../types.js';
 import { GatewayError, internal, invalid } from '../../errors.js';
@@ -7,6 +8,9 @@ import { listRuns, runInputData, runSummaryBody, startRun } from '../../gateway/
 import { historyBundle } from '../../gateway/history-bundle.js';
 import { AnyObject, Nullable, OptionalId, OptionalString } from '../schema.js';
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_REF_CHARS } from '../../model/limits.js';
+
+/** Bytes an export may hold ready beyond what the socket has taken. */
+const STREAM_HIGH_WATER = 64 * 1024;
 
 const RunParams = Type.Object({ run_id: Type.String() });
 
@@ -81,15 +85,19 @@ export async function runRoutes(app: GatewayApp): Promise<void> {
   app.get(
     '/runs/:run_id/history_bundle',
     { schema: { tags: ['runs'], summary: 'RunHistoryBundle v1: run tree ledgers, artifacts and timeline', params: RunParams, querystring: HistoryQuery } },
-    async (req) => {
+    async (req, reply) => {
       const mode = req.query.ledger_mode.trim().toLowerCase();
       if (mode !== 'tail' && mode !== 'full') throw invalid("ledger_mode must be 'tail' or 'full'");
+      let chunks: AsyncIterable<string>;
       try {
-        return await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode }, req.plane.historyLimits);
+        chunks = await historyBundle(req.plane, req.params.run_id, { ...req.query, ledger_mode: mode }, req.plane.historyLimits);
       } catch (err) {
         if (err instanceof GatewayError) throw err;
         throw internal(`Failed to export history bundle: ${(err as Error).message}`, err);
       }
+      // Pulled by the socket: the next chunk is produced only when the last one has been taken.
+      // A fault mid-stream can no longer change the status: Fastify logs it and cuts the connection.
+      return reply.type('application/json; charset=utf-8').send(Readable.from(chunks, { objectMode: false, highWaterMark: STREAM_HIGH_WATER }));
     },
   );
 }
