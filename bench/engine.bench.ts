@@ -17,10 +17,17 @@ import { openPostgresStore } from '../src/store/postgres/store.js';
 import { openSqliteStore } from '../src/store/sqlite/store.js';
 import type { Store } from '../src/store/types.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
+import { pool } from './http-scenarios.js';
 
 const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'sqlite' } } });
 const BACKEND = args.backend;
 if (BACKEND !== 'sqlite' && BACKEND !== 'postgres') throw new Error(`--backend sqlite|postgres, got '${BACKEND}'`);
+
+/**
+ * Operations kept in flight at once. Unbounded (10,000 transactions queued at once), PostgreSQL's
+ * pool times checkouts out after 10 s and the store reports them as storage faults.
+ */
+const IN_FLIGHT = 256;
 
 const TRIVIAL_FLOW = {
   id: 'trivial',
@@ -60,9 +67,7 @@ async function trivialRuns(total: number): Promise<number> {
     await registry.addBundle(bdir);
     const runtime = new Runtime({ store, workflows: registry, ledgerPollMs: 0, runner: { concurrency: 256 } }).start();
     const t0 = performance.now();
-    const starts: Promise<RunState>[] = [];
-    for (let i = 0; i < total; i++) starts.push(runtime.startRun({ workflow_id: 'bench@1:trivial', input_data: { x: i } }));
-    await Promise.all(starts);
+    await pool(Array.from({ length: total }), IN_FLIGHT, async (_, i) => void (await runtime.startRun({ workflow_id: 'bench@1:trivial', input_data: { x: i } })));
     await runtime.runner!.idle();
     const elapsed = performance.now() - t0;
     const done = await store.scope('default').listRuns({ status: 'completed', limit: total + 1 });
@@ -88,16 +93,13 @@ async function ledgerAppends(runs: number, txPerRun: number, recordsPerTx: numbe
       }
     });
     const t0 = performance.now();
-    const jobs: Promise<number>[] = [];
-    for (let t = 0; t < txPerRun; t++) {
-      for (const run of ids) {
-        const recs = Array.from({ length: recordsPerTx }, () =>
-          makeRecord(run, { node_id: 'n', status: 'completed', effect: { type: 'answer_user', payload: { message: 'hello' }, result_key: null }, result: { message: 'hello', level: 'message' } }, nowIso()),
-        );
-        jobs.push(scope.tx((tx) => tx.appendLedger(run.run_id, recs)));
-      }
-    }
-    await Promise.all(jobs);
+    await pool(Array.from({ length: txPerRun * runs }), IN_FLIGHT, async (_, i) => {
+      const run = ids[i % runs];
+      const recs = Array.from({ length: recordsPerTx }, () =>
+        makeRecord(run, { node_id: 'n', status: 'completed', effect: { type: 'answer_user', payload: { message: 'hello' }, result_key: null }, result: { message: 'hello', level: 'message' } }, nowIso()),
+      );
+      await scope.tx((tx) => tx.appendLedger(run.run_id, recs));
+    });
     const elapsed = performance.now() - t0;
     await store.close();
     return ((runs * txPerRun * recordsPerTx) / elapsed) * 1000;
