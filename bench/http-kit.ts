@@ -2,7 +2,7 @@
 // node:http, the gateway server as a child process (the real CLI `serve`), and statistics.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exec, data, wire, flowOf, pure } from '../test/flow/flowkit.js';
 import { writeBundleDir } from '../test/helpers/bundles.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
 import type { VisualFlow } from '../src/flow/types.js';
 
 export const TOKEN = 'bench-token-0123456789abcdef0123';
@@ -164,30 +165,50 @@ export function freePort(): Promise<number> {
 // ---------------------------------------------------------------- the server child process
 
 export interface ServerProc {
+  /** The first API node's port (the one `newServer`'s client talks to). */
   port: number;
+  /** Every API node's port, first one first. */
+  ports: number[];
   pid: number;
+  /** Every process: API nodes first, then runners. */
+  pids: number[];
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
 /**
+ * How the gateway is laid out in processes: `apiNodes` × `serve` and `runners` × `runner`
+ * sharing one store. With no runner process, the first API node runs the runner itself.
+ */
+export interface Topology {
+  apiNodes?: number;
+  runners?: number;
+}
+
+/**
  * Starts `node dist/src/cli/main.js serve` in its own process (own event loop; the two cores are
  * still shared with the load generator). The shell raises the fd soft limit first. With
- * `split`, the server runs `--no-runner` and a separate `runner` process shares its data dir.
+ * `split` (= one API node + one runner process, or a Topology), the API nodes run `--no-runner`
+ * and separate `runner` processes share the store.
  */
-export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, split = false, cli = CLI): Promise<ServerProc> {
-  const port = await freePort();
+export async function startServer(dataDir: string, flowsDir: string, extraEnv: Record<string, string> = {}, split: boolean | Topology = false, cli = CLI): Promise<ServerProc> {
+  const { apiNodes = 1, runners = 0 } = split === true ? { runners: 1 } : split || {};
   const env = { ...process.env, ABSTRACTGATEWAY_AUTH_TOKEN: TOKEN, ABSTRACTGATEWAY_DATA_DIR: dataDir, ABSTRACTGATEWAY_FLOWS_DIR: flowsDir, ...extraEnv };
-  const child = await spawnCli(cli, `serve --host 127.0.0.1 --port ${port}${split ? ' --no-runner' : ''}`, env, 'listening on');
-  const runner = split ? await spawnCli(cli, 'runner', env, 'bundle(s) from') : undefined;
-  return {
-    port,
-    pid: child.pid!,
-    child,
-    stop: async () => {
-      await Promise.all([child, runner].map((c) => c && stopChild(c)));
-    },
-  };
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const stop = () => Promise.all(children.map(stopChild)).then(() => undefined);
+  try {
+    for (let i = 0; i < apiNodes; i++) {
+      ports.push(await freePort());
+      const inProcessRunner = runners === 0 && i === 0;
+      children.push(await spawnCli(cli, `serve --host 127.0.0.1 --port ${ports[i]}${inProcessRunner ? '' : ' --no-runner'}`, env, 'listening on'));
+    }
+    for (let i = 0; i < runners; i++) children.push(await spawnCli(cli, 'runner', env, 'bundle(s) from'));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port: ports[0], ports, pid: children[0].pid!, pids: children.map((c) => c.pid!), child: children[0], stop };
 }
 
 /** One CLI process; resolves once its log shows `ready`. */
@@ -228,13 +249,24 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A fresh server (own process) on a fresh data dir with the benchmark flows installed. */
-export async function newServer(extraEnv: Record<string, string> = {}, split = false): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
+export type Backend = 'sqlite' | 'postgres';
+
+/**
+ * A fresh server (own processes) on a fresh data dir with the benchmark flows installed; on
+ * `postgres`, also a fresh database on the machine's server (dropped by close()).
+ */
+export async function newServer(
+  extraEnv: Record<string, string> = {},
+  split: boolean | Topology = false,
+  backend: Backend = 'sqlite',
+): Promise<{ srv: ServerProc; client: Client; root: string; close(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'agw-httpbench-'));
   const flowsDir = join(root, 'flows');
   await mkdir(flowsDir, { recursive: true });
   await writeBundleDir(flowsDir, BUNDLE, FLOWS);
-  const srv = await startServer(join(root, 'data'), flowsDir, extraEnv, split);
+  const db = backend === 'postgres' ? await createTestDatabase() : undefined;
+  const storeEnv: Record<string, string> = db ? { ABSTRACTGATEWAY_STORE_BACKEND: 'postgres', ABSTRACTGATEWAY_DATABASE_URL: db.url } : {};
+  const srv = await startServer(join(root, 'data'), flowsDir, { ...storeEnv, ...extraEnv }, split);
   const client = new Client(srv.port);
   return {
     srv,
@@ -243,6 +275,7 @@ export async function newServer(extraEnv: Record<string, string> = {}, split = f
     async close() {
       client.close();
       await srv.stop();
+      await db?.drop();
       await rm(root, { recursive: true, force: true });
     },
   };
@@ -280,6 +313,19 @@ export function rssMiB(pid: number): number {
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+}
+
+/** utime+stime in ms of every process named `postgres` (the server and its backends) still alive. */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
 }
 
 // ---------------------------------------------------------------- SSE parsing

@@ -22,6 +22,7 @@ import { nowIso } from '../src/model/time.js';
 import { writeBundleDir } from '../test/helpers/bundles.js';
 import { BUNDLE, Client, FLOWS, TOKEN, cannon, cpuMs, median, newServer, now, openStream, rssMiB, sleep, summary, type RpsResult } from './http-kit.js';
 import { readPaths, stalledStreams } from './http-reads.js';
+import { WARMUP, commandApplied, pool, sseViaCommand, trivialRuns, type LatResult } from './http-scenarios.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +40,6 @@ const want = (name: string) => !ONLY || ONLY.has(name);
 const N_RUNS = Number(args.runs);
 const N_STREAMS = Number(args.streams);
 const N_SAMPLES = Number(args.samples);
-const WARMUP = 100;
 
 const r1 = (n: number) => (Number.isFinite(n) ? (Math.round(n * 10) / 10).toString() : 'n/a');
 const r2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
@@ -59,73 +59,6 @@ async function repeat<T>(name: string, fn: (rep: number) => Promise<T>): Promise
   return out;
 }
 
-async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
-}
-
-// ---------------------------------------------------------------- 1. trivial runs
-
-interface RunsResult {
-  runs: number;
-  completed: number;
-  runsPerS: number;
-  wallMs: number;
-  startP50: number;
-  startP99: number;
-  e2eP50: number;
-  e2eP99: number;
-}
-
-async function trivialRuns(total: number, concurrency = 48): Promise<RunsResult> {
-  const s = await newServer();
-  try {
-    // Warm-up: JIT, SQLite page cache (not counted).
-    const warm: string[] = [];
-    await pool(Array.from({ length: 300 }), concurrency, async () => void warm.push(await s.client.start('trivial', { x: 1 })));
-    for (const id of warm) await s.client.waitFor(id, (r) => r.status === 'completed');
-    const ids: string[] = new Array(total);
-    const startLat: number[] = [];
-    const t0 = now();
-    await pool(Array.from({ length: total }), concurrency, async (_, i) => {
-      const a = now();
-      ids[i] = await s.client.start('trivial', { x: i });
-      startLat.push(now() - a);
-    });
-    // Wait until nothing is running any more (the poll only begins once every start answered).
-    for (;;) {
-      const { items } = await s.client.json('GET', '/api/gateway/runs?status=running&limit=1&include_ledger_len=false');
-      if (items.length === 0) break;
-      await sleep(2);
-    }
-    // Then confirm every run over HTTP and take the last completion time from the server's updated_at.
-    let completed = 0;
-    let last = 0;
-    const e2e: number[] = [];
-    await pool(ids, 32, async (id) => {
-      const r = await s.client.run(id);
-      if (r.status !== 'completed') return;
-      completed++;
-      const end = Date.parse(r.updated_at);
-      last = Math.max(last, end);
-      e2e.push(end - Date.parse(r.created_at));
-    });
-    const wallMs = last - t0;
-    const st = summary(startLat);
-    const e = summary(e2e);
-    return { runs: total, completed, runsPerS: (completed / wallMs) * 1000, wallMs, startP50: st.p50, startP99: st.p99, e2eP50: e.p50, e2eP99: e.p99 };
-  } finally {
-    await s.close();
-  }
-}
-
 // ---------------------------------------------------------------- 2. ledger page of 200
 
 async function ledgerPage(connections = 8, duration = 10): Promise<RpsResult & { records: number }> {
@@ -138,70 +71,6 @@ async function ledgerPage(connections = 8, duration = 10): Promise<RpsResult & {
     const url = `http://127.0.0.1:${s.srv.port}/api/gateway/runs/${id}/ledger?after=0&limit=200`;
     await cannon(url, { authorization: `Bearer ${TOKEN}` }, connections, 2); // warm-up
     return { ...(await cannon(url, { authorization: `Bearer ${TOKEN}` }, connections, duration)), records: run.ledger_len };
-  } finally {
-    await s.close();
-  }
-}
-
-// ---------------------------------------------------------------- 3a. command → SSE delivery (out of process)
-
-interface LatResult {
-  n: number;
-  p50: number;
-  p99: number;
-  max?: number;
-  [k: string]: number | undefined;
-}
-
-async function echoRunWithStream(client: Client, port: number) {
-  const id = await client.start('echo');
-  const waiting = await client.waitFor(id, (r) => r.status === 'waiting');
-  let steps = 0;
-  let waits = 0;
-  let wake: (() => void) | null = null;
-  const stream = await openStream(port, `/api/gateway/runs/${id}/ledger/stream?heartbeat_s=30`, (event, _id, data) => {
-    if (event !== 'step') return;
-    steps++;
-    if (data?.includes('"status":"waiting"')) waits++;
-    wake?.();
-  });
-  if (stream.status !== 200) throw new Error(`stream → ${stream.status}`);
-  const until = async (pred: () => boolean) => {
-    while (!pred()) await new Promise<void>((r) => (wake = r));
-    wake = null;
-  };
-  await until(() => steps >= waiting.ledger_len);
-  return { id, stream, until, counts: () => ({ steps, waits }) };
-}
-
-async function sseViaCommand(samples: number, split = false): Promise<LatResult> {
-  const s = await newServer({}, split);
-  try {
-    const e = await echoRunWithStream(s.client, s.srv.port);
-    const first: number[] = [];
-    const full: number[] = [];
-    const ack: number[] = [];
-    for (let i = 0; i < samples + WARMUP; i++) {
-      const { steps, waits } = e.counts();
-      const t0 = now();
-      let t2 = 0;
-      const submitted = s.client.json('POST', '/api/gateway/commands', { command_id: randomUUID(), run_id: e.id, type: 'resume', payload: { payload: { response: `r${i}` } } }).then(() => (t2 = now()));
-      await e.until(() => e.counts().steps > steps);
-      const t1 = now();
-      await submitted;
-      await e.until(() => e.counts().waits > waits);
-      const t3 = now();
-      if (i >= WARMUP) {
-        first.push(t1 - t0);
-        ack.push(t2 - t0);
-        full.push(t3 - t0);
-      }
-    }
-    e.stream.req.destroy();
-    const f = summary(first);
-    const a = summary(ack);
-    const w = summary(full);
-    return { n: f.n, p50: f.p50, p99: f.p99, max: f.max, ackP50: a.p50, ackP99: a.p99, waitingP50: w.p50, waitingP99: w.p99 };
   } finally {
     await s.close();
   }
@@ -264,45 +133,6 @@ async function sseInProcess(samples: number): Promise<LatResult> {
     await app.close();
     await gateway.close();
     await rm(root, { recursive: true, force: true });
-  }
-}
-
-// ---------------------------------------------------------------- 5. command submit → applied
-
-async function commandApplied(samples: number): Promise<LatResult> {
-  const s = await newServer();
-  try {
-    const session = `bench-session-${randomUUID()}`;
-    const visible: number[] = [];
-    const ack: number[] = [];
-    const byStamp: number[] = [];
-    let polls = 0;
-    let rejected = 0;
-    for (let i = 0; i < samples + WARMUP; i++) {
-      const command_id = randomUUID();
-      const t0 = now();
-      await s.client.json('POST', '/api/gateway/commands', { command_id, run_id: session, type: 'emit_event', payload: { name: 'ping', payload: { i } } });
-      const t1 = now();
-      let c: any;
-      for (;;) {
-        c = await s.client.json('GET', `/api/gateway/commands/${command_id}`);
-        if (i >= WARMUP) polls++;
-        if (c.state !== 'pending') break;
-      }
-      const t2 = now();
-      if (c.state !== 'applied') rejected++;
-      if (i >= WARMUP) {
-        ack.push(t1 - t0);
-        visible.push(t2 - t0);
-        byStamp.push(Date.parse(c.applied_at) - t0);
-      }
-    }
-    const v = summary(visible);
-    const a = summary(ack);
-    const b = summary(byStamp);
-    return { n: v.n, p50: v.p50, p99: v.p99, max: v.max, ackP50: a.p50, ackP99: a.p99, stampP50: b.p50, stampP99: b.p99, pollsPerCmd: polls / v.n, rejected };
-  } finally {
-    await s.close();
   }
 }
 
@@ -523,7 +353,7 @@ if (want('sse')) {
   rows.push([`POST /commands resume → first new SSE frame, server in its own process (${N_SAMPLES} samples; upper bound: includes command application)`, `p50 ${r2(pick(xs, 'p50'))} ms / p99 ${r2(pick(xs, 'p99'))} ms${spread(xs, 'p50', r2)}; → next 'waiting' frame p50 ${r2(pick(xs, 'waitingP50'))} ms / p99 ${r2(pick(xs, 'waitingP99'))} ms`, '(p50 ≤ 2 ms, p99 ≤ 10 ms for append → delivery)', pick(xs, 'p50') <= 2 && pick(xs, 'p99') <= 10 ? 'met' : 'see note']);
 }
 if (want('sse-split')) {
-  const xs = await repeat('command→SSE split', () => sseViaCommand(N_SAMPLES, true));
+  const xs = await repeat('command→SSE split', () => sseViaCommand(N_SAMPLES, { topology: { runners: 1 } }));
   results.sseViaCommandSplit = xs;
   rows.push([`split mode (serve --no-runner + runner process): POST /commands resume → first new SSE frame (${N_SAMPLES} samples)`, `p50 ${r2(pick(xs, 'p50'))} ms / p99 ${r2(pick(xs, 'p99'))} ms${spread(xs, 'p50', r2)}; → next 'waiting' frame p50 ${r2(pick(xs, 'waitingP50'))} ms`, 'p50 ≤ 10 ms', pick(xs, 'p50') <= 10 ? 'met' : 'MISSED']);
 }

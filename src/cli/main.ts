@@ -2,6 +2,7 @@
 // `abstractgateway` entry point.
 //   serve   HTTP API + SSE (+ the runner unless --no-runner)
 //   runner  the runner only, cooperating with API processes on the same data dir
+//   migrate copies a SQLite data dir into PostgreSQL
 
 import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -13,13 +14,16 @@ import { BOOTSTRAP_RUNTIME, BOOTSTRAP_TENANT, BOOTSTRAP_USER } from '../gateway/
 import { Gateway } from '../app/gateway.js';
 import { buildApp } from '../http/app.js';
 import { loadConnectionConfig } from '../config/connections.js';
+import { migrateCommand } from './migrate.js';
 import { StartupRefused, startupChecks } from './startup-checks.js';
 import { shutdownWithin } from './shutdown.js';
 
 const USAGE = `usage:
   abstractgateway serve  [--host HOST] [--port PORT] [--data-dir DIR] [--flows-dir DIR] [--no-runner]
                          (default --host 127.0.0.1; use 0.0.0.0 to listen on every interface)
-  abstractgateway runner [--data-dir DIR] [--flows-dir DIR]`;
+  abstractgateway runner [--data-dir DIR] [--flows-dir DIR]
+  abstractgateway migrate --from sqlite:PATH --to postgres:URL
+                         (PATH: a data dir or its gateway.sqlite3; resumable; verifies counts)`;
 
 type Env = Record<string, string | undefined>;
 
@@ -120,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'flows-dir': { type: 'string' },
       'no-runner': { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -136,6 +142,8 @@ async function main(argv: string[]): Promise<number> {
     case 'runner':
       await runner(loadConfig(env, { runner: true }), env);
       return 0;
+    case 'migrate':
+      return migrateCommand(values.from, values.to, say);
     case 'serve': {
       const [portFrom, rawPort] = values.port !== undefined ? ['--port', values.port] : env.ABSTRACTGATEWAY_PORT?.trim() ? ['ABSTRACTGATEWAY_PORT', env.ABSTRACTGATEWAY_PORT] : ['', '8080'];
       const port = /^\d+$/.test(rawPort.trim()) ? Number(rawPort.trim()) : NaN;
