@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import type { ArtifactRow } from '../artifact-rows.js';
+import { MIGRATIONS } from '../sqlite/migrations.js';
 
 /** A run's row as both schemas hold it (lease columns aside: a copied run starts unleased). */
 export interface RunRow {
@@ -77,7 +78,9 @@ export class SqliteSource {
     this.db = new Database(this.dbFile, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 5000');
     const version = this.db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null;
-    if (version !== 2) throw new Error(`${this.dbFile}: schema version ${version ?? 'none'}, this build migrates version 2 (open it once with this build's gateway first)`);
+    const current = MIGRATIONS.at(-1)!.version;
+    // Users and sessions (hosted mode) are not copied yet: only the run data is.
+    if (version !== current) throw new Error(`${this.dbFile}: schema version ${version ?? 'none'}, this build migrates version ${current} (open it once with this build's gateway first)`);
   }
 
   counts(): SourceCounts {
