@@ -46,3 +46,15 @@ export function artifactIds(content: Uint8Array, runId: string | null, given: st
   if (!ARTIFACT_ID.test(artifactId)) throw new Error(`Invalid artifact_id '${artifactId}': must match ${ARTIFACT_ID.source}`);
   return { artifactId, blobId: createHash('sha256').update(content).digest('hex') };
 }
+
+/** The values of one artifact row, in ARTIFACT_COLUMNS order after the runtime id (both backends insert the same row). */
+export function artifactRowValues(
+  runtimeId: string,
+  ids: { artifactId: string; blobId: string },
+  content: Uint8Array,
+  o: { content_type?: string; tags?: Record<string, string>; metadata?: object },
+  runId: string | null,
+  createdAt: string,
+): unknown[] {
+  return [runtimeId, ids.artifactId, ids.blobId, o.content_type ?? 'application/octet-stream', content.byteLength, createdAt, runId, JSON.stringify(o.tags ?? {}), JSON.stringify(o.metadata ?? {})];
+}

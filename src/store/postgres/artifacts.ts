@@ -6,7 +6,7 @@
 import { GatewayError } from '../../errors.js';
 import type { JsonObject } from '../../model/run.js';
 import { isoFromMs } from '../../model/time.js';
-import { ARTIFACT_COLUMNS, artifactIds, toMetadata, type ArtifactRow } from '../artifact-rows.js';
+import { ARTIFACT_COLUMNS, artifactIds, artifactRowValues, toMetadata, type ArtifactRow } from '../artifact-rows.js';
 import type { ArtifactMetadata, ArtifactStore } from '../types.js';
 import { read, sql, transaction, type PgBackend } from './backend.js';
 
@@ -49,17 +49,7 @@ export class PgArtifactStore implements ArtifactStore {
          ON CONFLICT (runtime_id, artifact_id) DO UPDATE SET blob_id = excluded.blob_id, content_type = excluded.content_type,
            size_bytes = excluded.size_bytes, run_id = excluded.run_id, tags_json = excluded.tags_json, metadata_json = excluded.metadata_json
          RETURNING ${ARTIFACT_COLUMNS}`,
-        [
-          this.runtimeId,
-          artifactId,
-          blobId,
-          o.content_type ?? 'application/octet-stream',
-          content.byteLength,
-          isoFromMs(this.b.clock.nowMs()),
-          runId,
-          JSON.stringify(o.tags ?? {}),
-          JSON.stringify(o.metadata ?? {}),
-        ],
+        artifactRowValues(this.runtimeId, { artifactId, blobId }, content, o, runId, isoFromMs(this.b.clock.nowMs())),
       );
       return out!;
     });

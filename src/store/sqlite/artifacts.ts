@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import type { JsonObject } from '../../model/run.js';
 import { isoFromMs } from '../../model/time.js';
-import { ARTIFACT_COLUMNS, artifactIds, toMetadata, type ArtifactRow } from '../artifact-rows.js';
+import { ARTIFACT_COLUMNS, artifactIds, artifactRowValues, toMetadata, type ArtifactRow } from '../artifact-rows.js';
 import type { ArtifactMetadata, ArtifactStore } from '../types.js';
 import type { Backend } from './store.js';
 
@@ -35,17 +35,7 @@ export class SqliteArtifactStore implements ArtifactStore {
                size_bytes = excluded.size_bytes, run_id = excluded.run_id, tags_json = excluded.tags_json, metadata_json = excluded.metadata_json
              RETURNING ${ARTIFACT_COLUMNS}`,
           )
-          .get(
-            this.runtimeId,
-            artifactId,
-            blobId,
-            o.content_type ?? 'application/octet-stream',
-            content.byteLength,
-            isoFromMs(this.b.clock.nowMs()),
-            runId,
-            JSON.stringify(o.tags ?? {}),
-            JSON.stringify(o.metadata ?? {}),
-          ) as ArtifactRow,
+          .get(...artifactRowValues(this.runtimeId, { artifactId, blobId }, content, o, runId, isoFromMs(this.b.clock.nowMs()))) as ArtifactRow,
     );
     return toMetadata(row);
   }
